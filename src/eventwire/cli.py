@@ -1,0 +1,210 @@
+"""The command line: a thin shell over the library.
+
+Exit status: 0 when every input was coded, 1 when some failed (each named on stderr with its reason),
+2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import EventwireError, InputError
+from .ingest import read_paths
+from .nlp import load_pipeline
+from .pipeline import MAX_CHARS, code_documents, parse_published
+from .records import Document
+from .store import DEFAULT_DB, Store
+
+app = typer.Typer(
+    name="eventwire",
+    help="Turn news articles into checkable event data: who did what to whom, who said what, when and where.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eventwire {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """eventwire: PLOVER/CAMEO events, quotes, actors, places and dates from news text, offline."""
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]eventwire:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _actor(a: dict | None) -> str:
+    if not a:
+        return "-"
+    code = (a.get("country") or "?") + (a.get("sector") or "")
+    return f"{a.get('name') or a.get('text')} [{code}]"
+
+
+def print_document(d: Document) -> None:
+    out.rule(f"[bold]{d.title or d.source or d.id}[/bold]  {d.published or 'undated'}  id={d.id}")
+    t = Table(title=f"{len(d.events)} events", show_lines=False, expand=True)
+    for col in ("trigger", "CAMEO", "PLOVER", "source", "target", "date", "notes"):
+        t.add_column(col, overflow="fold")
+    for e in d.events:
+        notes = []
+        if e.negated:
+            notes.append("negated")
+        if e.modality != "asserted":
+            notes.append(e.modality)
+        t.add_row(e.trigger.text, e.cameo, e.plover or "(statement)", _actor(e.source and e.source.to_dict()),
+                  _actor(e.target and e.target.to_dict()), e.date or "-", ", ".join(notes))
+    out.print(t)
+    q = Table(title=f"{len(d.quotes)} quotes", expand=True)
+    for col in ("kind", "speaker", "cue", "content"):
+        q.add_column(col, overflow="fold")
+    for x in d.quotes:
+        content = x.content.text if len(x.content.text) < 140 else x.content.text[:137] + "..."
+        q.add_row(x.kind, _actor(x.speaker and x.speaker.to_dict()), (x.cue or {}).get("text") or "-", content)
+    out.print(q)
+
+
+@app.command()
+def code(
+    paths: Annotated[list[str], typer.Argument(help="Text files, folders of .txt files, or - for stdin.")],
+    published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD (overrides any .meta.json).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table, json (one object, or a list for several) or jsonl.")] = Format.table,
+    db: Annotated[str, typer.Option(help="DuckDB file to store the coded documents in.")] = DEFAULT_DB,
+    no_db: Annotated[bool, typer.Option("--no-db", help="Do not store anything.")] = False,
+    model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline, e.g. en_core_web_lg.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.", min=1)] = 32,
+    max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this many characters.", min=1)] = MAX_CHARS,
+) -> None:
+    """Code articles: events, quotes, actors, places and dates, as a table or JSON."""
+    if published:
+        try:
+            parse_published(published, "--published")
+        except InputError as exc:
+            _fail(str(exc), 2)
+    try:
+        nlp = load_pipeline(model)
+        store = None if no_db else Store(db)
+    except EventwireError as exc:
+        _fail(str(exc), 1)
+    sources = list(read_paths(paths, published))
+    failed = 0
+    coded: list[Document] = []
+    show_progress = len(sources) > 3 and err.is_terminal
+    progress = Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                        TimeRemainingColumn(), console=err, disable=not show_progress)
+    added = 0
+    with progress:
+        task = progress.add_task("coding", total=len(sources), rate="")
+        for result in code_documents(sources, nlp, batch_size=batch_size, max_chars=max_chars):
+            if isinstance(result, InputError):
+                failed += 1
+                err.print(f"[red]eventwire:[/red] {result}", highlight=False, soft_wrap=True)
+            else:
+                if store is not None:
+                    try:
+                        added += store.add(result)
+                    except EventwireError as exc:
+                        failed += 1
+                        err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)
+                        continue
+                if format is Format.jsonl:
+                    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                elif format is Format.table:
+                    print_document(result)
+                else:
+                    coded.append(result)
+            elapsed = progress.tasks[0].elapsed or 0
+            done = progress.tasks[0].completed + 1
+            progress.update(task, advance=1, rate=f"{done / elapsed:.1f} docs/s" if elapsed else "")
+    if format is Format.json:
+        payload = coded[0].to_dict() if len(coded) == 1 else [d.to_dict() for d in coded]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    if store is not None:
+        store.close()
+        err.print(f"stored {added} new document(s) in {db}", highlight=False)
+    if failed:
+        err.print(f"{failed} of {len(sources)} input(s) failed", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def events(
+    db: Annotated[str, typer.Option(help="DuckDB file to read.")] = DEFAULT_DB,
+    limit: Annotated[int, typer.Option(help="How many rows.", min=1)] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many rows.", min=0)] = 0,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """List stored events."""
+    try:
+        with Store(db, read_only=True) as store:
+            rows = store.events(limit=limit, offset=offset)
+    except EventwireError as exc:
+        _fail(str(exc))
+    _print_rows(rows, format, ["doc_title", "trigger_text", "cameo", "plover", "source_name", "source_country",
+                               "target_name", "target_country", "date", "negated", "modality"])
+
+
+@app.command()
+def quotes(
+    db: Annotated[str, typer.Option(help="DuckDB file to read.")] = DEFAULT_DB,
+    speaker: Annotated[Optional[str], typer.Option(help="Only quotes whose speaker name contains this.")] = None,
+    limit: Annotated[int, typer.Option(help="How many rows.", min=1)] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many rows.", min=0)] = 0,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """List stored quotes."""
+    try:
+        with Store(db, read_only=True) as store:
+            rows = store.quotes(speaker=speaker, limit=limit, offset=offset)
+    except EventwireError as exc:
+        _fail(str(exc))
+    _print_rows(rows, format, ["doc_title", "kind", "speaker_name", "speaker_country", "cue_text", "content_text"])
+
+
+def _print_rows(rows: list[dict], format: Format, columns: list[str]) -> None:
+    if format is Format.table:
+        t = Table(expand=True)
+        for c in columns:
+            t.add_column(c, overflow="fold")
+        for r in rows:
+            t.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
+        out.print(t)
+    elif format is Format.jsonl:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, default=str, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=1) + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

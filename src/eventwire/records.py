@@ -1,0 +1,236 @@
+"""Typed records and the JSON output contract.
+
+Every record is a small dataclass with ``to_dict()``; ``Document.to_dict()`` is the JSON contract that
+``docs/output.md`` describes and ``tests/test_contract.py`` checks. Offsets (``start``, ``end``) are
+character offsets into ``Document.text`` exactly as given: nothing is normalised, so curly quotes and
+non-ASCII characters keep their positions. CAMEO codes are strings (``"010"`` is not ``"10"``).
+Countries are ISO 3166-1 alpha-3, or ``"IGO"`` for international organisations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "Span",
+    "ActorRef",
+    "Actor",
+    "Quote",
+    "Event",
+    "Place",
+    "TimeExpr",
+    "Document",
+    "CONTRACT_VERSION",
+]
+
+#: Bumped whenever a field of the contract changes meaning or disappears.
+CONTRACT_VERSION = "1.0"
+
+
+@dataclass(slots=True)
+class Span:
+    """A stretch of the document text."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(slots=True)
+class ActorRef:
+    """An actor as it fills an event slot or a quote's speaker: the mention and what it resolves to."""
+
+    start: int
+    end: int
+    text: str
+    name: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    kind: str | None = None
+    resolved: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Actor:
+    """A mention of an actor (person, organisation, state, group) and what it resolves to.
+
+    ``kind`` is one of person, org, igo, ngo, country, government, group. ``resolved`` is True when
+    the country and sector come from the knowledge base or from the document itself (a title, an
+    appositive, an earlier mention), False when they are a best guess or missing.
+    """
+
+    text: str
+    start: int
+    end: int
+    name: str | None
+    country: str | None
+    sector: str | None
+    kind: str
+    resolved: bool
+    entity: int | None = None  # index of the in-document entity this mention belongs to
+    role: str | None = None  # office or title, when known ("Prime Minister")
+    via: str | None = None  # how it was resolved: kb, title, appositive, coref, context
+
+    def ref(self) -> ActorRef:
+        return ActorRef(
+            self.start, self.end, self.text, self.name, self.country, self.sector, self.kind, self.resolved
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Quote:
+    """Who said what. ``kind`` is direct (in quote marks), indirect (reported speech) or mixed."""
+
+    id: str
+    kind: str
+    content: Span
+    cue: dict[str, Any] | None  # {start, end, text, lemma}
+    speaker: ActorRef | None
+    addressee: ActorRef | None = None
+    confidence: float = 0.5
+    sentence: Span | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "content": self.content.to_dict(),
+            "cue": self.cue,
+            "speaker": self.speaker.to_dict() if self.speaker else None,
+            "addressee": self.addressee.to_dict() if self.addressee else None,
+            "confidence": round(self.confidence, 3),
+            "sentence": self.sentence.to_dict() if self.sentence else None,
+        }
+
+
+@dataclass(slots=True)
+class Place:
+    """A place mention and where it is. ``role``: location (where something happened or is),
+    actor (a capital standing for its government) or mention."""
+
+    text: str
+    start: int
+    end: int
+    name: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    geonameid: int | None = None
+    feature: str | None = None
+    role: str = "mention"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class TimeExpr:
+    """A time expression and its value given the publication date (YYYY, YYYY-MM or YYYY-MM-DD)."""
+
+    text: str
+    start: int
+    end: int
+    value: str | None
+    precision: str | None  # day, month, year, or None when it could not be resolved
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Event:
+    """Who did what to whom: one coded event and the words it came from."""
+
+    id: str
+    cameo: str
+    plover: str | None
+    mode: str | None
+    context: str | None
+    goldstein: float | None
+    quad: int | None
+    source: ActorRef | None
+    target: ActorRef | None
+    trigger: Span
+    sentence: Span
+    date: str | None = None
+    date_precision: str | None = None
+    location: dict[str, Any] | None = None
+    negated: bool = False
+    modality: str = "asserted"
+    reported_by: str | None = None
+    confidence: float = 0.5
+    coder: str = ""
+    rule: str | None = None  # which knowledge row fired, for explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "plover": self.plover,
+            "mode": self.mode,
+            "context": self.context,
+            "cameo": self.cameo,
+            "goldstein": self.goldstein,
+            "quad": self.quad,
+            "source": self.source.to_dict() if self.source else None,
+            "target": self.target.to_dict() if self.target else None,
+            "trigger": self.trigger.to_dict(),
+            "sentence": self.sentence.to_dict(),
+            "date": self.date,
+            "date_precision": self.date_precision,
+            "location": self.location,
+            "negated": self.negated,
+            "modality": self.modality,
+            "reported_by": self.reported_by,
+            "confidence": round(self.confidence, 3),
+            "coder": self.coder,
+            "rule": self.rule,
+        }
+
+
+@dataclass(slots=True)
+class Document:
+    """One coded article: its text and metadata, and every record found in it."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    url: str | None = None
+    sentences: list[Span] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    dates: list[TimeExpr] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    coders: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "contract": CONTRACT_VERSION,
+            "text": self.text,
+            "title": self.title,
+            "published": self.published,
+            "source": self.source,
+            "url": self.url,
+            "sentences": [{"start": s.start, "end": s.end} for s in self.sentences],
+            "actors": [a.to_dict() for a in self.actors],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "events": [e.to_dict() for e in self.events],
+            "places": [p.to_dict() for p in self.places],
+            "dates": [d.to_dict() for d in self.dates],
+            "warnings": list(self.warnings),
+            "coders": dict(self.coders),
+        }
