@@ -55,7 +55,7 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         return None
     if tok.dep_ == "relcl":
         return tok.head
-    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "ccomp") and tok.head is not tok:
+    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "ccomp") and tok.head.i != tok.i:
         head = tok.head
         if head.dep_ == "prep" and tok.dep_ == "pcomp":
             head = head.head
@@ -202,7 +202,7 @@ class EventCoder:
         if any(c.lower_ in _HYPOTHETICAL and c.dep_ == "aux" for c in tok.children):
             return "hypothetical", None
         node, steps = tok, 0
-        while node.head is not node and steps < 4:
+        while node.head.i != node.i and steps < 4:
             if node.dep_ in ("xcomp", "ccomp") and node.head.lemma_ in _INTEND:
                 return "intended", None
             if any(c.lower_ == "if" and c.dep_ == "mark" for c in node.children):
@@ -217,7 +217,7 @@ class EventCoder:
         node, d = tok, 0
         while True:
             path[node.i] = d
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node, d = node.head, d + 1
         for it in items:
@@ -227,7 +227,7 @@ class EventCoder:
             if span is None:
                 continue
             n, up = span.root, 0
-            while n.i not in path and n.head is not n:
+            while n.i not in path and n.head.i != n.i:
                 n, up = n.head, up + 1
             dist = up + path.get(n.i, 20) + (0 if tok.left_edge.i <= span.root.i <= tok.right_edge.i else 3)
             if dist < best_d:

@@ -110,7 +110,7 @@ class QuoteFinder:
             # "the statement cited Putin as saying"
             if cue.dep_ in ("advcl", "xcomp", "prep", "pcomp") and head.lemma_ in ("cite", "quote"):
                 subj = next((c for c in head.children if c.dep_ == "dobj"), None)
-            elif cue.dep_ in ("conj", "xcomp", "advcl") and head is not cue:
+            elif cue.dep_ in ("conj", "xcomp", "advcl") and head.i != cue.i:
                 subj = next((c for c in head.children if c.dep_ == "nsubj"), None)
             elif cue.dep_ in ("advcl",) and cue.head.pos_ == "VERB":
                 subj = next((c for c in head.children if c.dep_ == "nsubj"), None)
