@@ -64,6 +64,6 @@ def test_mixed_quote(code):
 
 
 def test_according_to(code):
-    d = code("More than 300 people were evacuated, according to the Red Cross.", "2024-02-01")
+    d = code("More than 300 people were evacuated, according to the United Nations.", "2024-02-01")
     q = d.quotes[0]
     assert q.cue["lemma"] == "according to" and q.speaker.country == "IGO"

@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Token
 
 from .records import Actor, ActorRef
 
-__all__ = ["actor_for", "antecedent", "PRONOUNS"]
+__all__ = ["actor_for", "antecedent", "sentence_starts", "PRONOUNS"]
 
 PRONOUNS = {
     "he": "m", "him": "m", "his": "m", "himself": "m",
@@ -26,9 +26,29 @@ _SUBJ = {"nsubj", "nsubjpass"}
 _SKIP_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "punct", "appos", "prep"}
 
 
-def _actor_token(doc: Doc, actor: Actor) -> Token | None:
-    span = doc.char_span(actor.start, actor.end, alignment_mode="expand")
-    return span.root if span is not None else None
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token index where each sentence starts; computed once per document (iterating doc.sents walks
+    every token, so it must not happen per lookup)."""
+    starts = doc.user_data.get("ew_sent_starts")
+    if starts is None or (starts and starts[-1] >= len(doc)):
+        starts = [s.start for s in doc.sents]
+        doc.user_data["ew_sent_starts"] = starts
+    return starts
+
+
+def _actor_roots(doc: Doc) -> list[int]:
+    """Syntactic head token of each actor mention, computed once per document."""
+    roots = doc.user_data.get("ew_actor_roots")
+    if roots is None:
+        at = doc._.ew_actor_at or []
+        bounds: dict[int, list[int]] = {}
+        for i, a in enumerate(at):
+            if a >= 0:
+                bounds.setdefault(a, [i, i + 1])[1] = i + 1
+        roots = [doc[bounds[a][0] : bounds[a][1]].root.i if a in bounds else -1
+                 for a in range(len(doc._.ew_actors or []))]
+        doc.user_data["ew_actor_roots"] = roots
+    return roots
 
 
 def antecedent(doc: Doc, token: Token, window: int = 3) -> Actor | None:
@@ -38,15 +58,16 @@ def antecedent(doc: Doc, token: Token, window: int = 3) -> Actor | None:
         return None
     actors: list[Actor] = doc._.ew_actors or []
     entities = doc._.ew_entities or []
-    starts = [s.start for s in doc.sents]
+    starts = sentence_starts(doc)
     here = bisect.bisect_right(starts, token.i) - 1
     best, best_score = None, -1e9
-    for a in actors:
+    roots = _actor_roots(doc)
+    for n, a in enumerate(actors):
         if a.start >= token.idx:
             break
-        tok = _actor_token(doc, a)
-        if tok is None:
+        if roots[n] < 0:
             continue
+        tok = doc[roots[n]]
         sent_i = bisect.bisect_right(starts, tok.i) - 1
         if here - sent_i > window:
             continue
@@ -62,7 +83,7 @@ def antecedent(doc: Doc, token: Token, window: int = 3) -> Actor | None:
         else:
             if a.kind not in ("group", "org", "government", "country", "igo", "ngo"):
                 continue
-        score = -3.0 * (here - sent_i) + a.start / max(1, len(doc.text))
+        score = -3.0 * (here - sent_i) + a.start / max(1, token.idx)
         if tok.dep_ in _SUBJ:
             score += 2.5
         if a.kind == "person" and a.name and a.via != "coref" and a.country:
@@ -75,7 +96,7 @@ def antecedent(doc: Doc, token: Token, window: int = 3) -> Actor | None:
         return None
     return Actor(text=token.text, start=token.idx, end=token.idx + len(token.text), name=best.name,
                  country=best.country, sector=best.sector, kind=best.kind, resolved=best.resolved,
-                 entity=best.entity, role=best.role, via="coref")
+                 entity=best.entity, role=best.role, via="coref", canonical=best.canonical)
 
 
 def actor_for(doc: Doc, token: Token | None, through_preps: bool = False) -> Actor | None:
@@ -91,15 +112,17 @@ def actor_for(doc: Doc, token: Token | None, through_preps: bool = False) -> Act
         return None
     if token.lower_ in PRONOUNS and token.pos_ == "PRON":
         return antecedent(doc, token)
-    # a title noun with a named appositive: "the spokeswoman, Maria Zakharova"
-    for child in token.children:
-        if child.dep_ == "appos" and at[child.i] >= 0 and actors[at[child.i]].kind == "person":
-            return actors[at[child.i]]
     own = actors[at[token.i]] if at[token.i] >= 0 else None
+    # a title noun with a named appositive: "the spokeswoman, Maria Zakharova"
+    if token.ent_type_ != "PERSON":
+        for child in token.children:
+            if child.dep_ == "appos" and child.ent_type_ == "PERSON" and at[child.i] >= 0:
+                return actors[at[child.i]]
     if own is not None and own.country:
         return own
     skip = _SKIP_DEPS - {"prep"} if (through_preps or own is not None) else _SKIP_DEPS
-    frontier = [c for c in token.children if c.dep_ not in skip]
+    # "members of Pashinian's entourage", "commanders of the contingent": through "of" always
+    frontier = [c for c in token.children if c.dep_ not in skip or (c.dep_ == "prep" and c.lower_ == "of")]
     found = None
     while frontier and found is None:
         nxt = []
@@ -118,7 +141,7 @@ def actor_for(doc: Doc, token: Token | None, through_preps: bool = False) -> Act
         return own
     return Actor(text=own.text, start=own.start, end=own.end, name=f"{own.text} ({found.name})",
                  country=found.country, sector=own.sector or found.sector, kind=own.kind, resolved=True,
-                 entity=own.entity, role=own.role, via="phrase")
+                 entity=own.entity, role=own.role, via="phrase", canonical=found.canonical)
 
 
 def as_ref(actor: Actor | None) -> ActorRef | None:

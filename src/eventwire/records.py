@@ -52,6 +52,7 @@ class ActorRef:
     sector: str | None = None
     kind: str | None = None
     resolved: bool = False
+    canonical: str | None = None  # the knowledge base's name, when it knows the actor
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +62,8 @@ class ActorRef:
 class Actor:
     """A mention of an actor (person, organisation, state, group) and what it resolves to.
 
+    ``name`` is the fullest form the document itself uses ("Armen Grigorian"); ``canonical`` is the
+    knowledge base's name for the same actor ("Armen Grigoryan"), for joining across documents.
     ``kind`` is one of person, org, igo, ngo, country, government, group. ``resolved`` is True when
     the country and sector come from the knowledge base or from the document itself (a title, an
     appositive, an earlier mention), False when they are a best guess or missing.
@@ -77,10 +80,12 @@ class Actor:
     entity: int | None = None  # index of the in-document entity this mention belongs to
     role: str | None = None  # office or title, when known ("Prime Minister")
     via: str | None = None  # how it was resolved: kb, title, appositive, coref, context
+    canonical: str | None = None  # the knowledge base's name, when it knows the actor
 
     def ref(self) -> ActorRef:
         return ActorRef(
-            self.start, self.end, self.text, self.name, self.country, self.sector, self.kind, self.resolved
+            self.start, self.end, self.text, self.name, self.country, self.sector, self.kind, self.resolved,
+            self.canonical,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +216,7 @@ class Document:
     actors: list[Actor] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    negated_events: list[Event] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     dates: list[TimeExpr] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -229,6 +235,7 @@ class Document:
             "actors": [a.to_dict() for a in self.actors],
             "quotes": [q.to_dict() for q in self.quotes],
             "events": [e.to_dict() for e in self.events],
+            "negated_events": [e.to_dict() for e in self.negated_events],
             "places": [p.to_dict() for p in self.places],
             "dates": [d.to_dict() for d in self.dates],
             "warnings": list(self.warnings),

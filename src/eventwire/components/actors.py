@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..knowledge import KnowledgeBase, load_knowledge
 from ..records import Actor
+from .knowledge_ruler import SPAN_GROUP
 
 VERSION = "eventwire.actors.v1"  # the stage and its version, recorded with every coded document
 FACTORY = "eventwire_actors_v1"  # spaCy forbids dots in factory names
@@ -71,10 +72,16 @@ class ActorResolver:
         self.by_surname: dict[str, int] = {}
         self.by_noun: dict[str, int] = {}  # sector noun lemma -> last actor index with a country
         self._tokens: list[tuple[int, int]] = []
+        self._at: list[Actor | None] = [None] * len(doc)
         self.ent_at: list[Span | None] = [None] * len(doc)
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 self.ent_at[i] = ent
+        # knowledge-base matches, also those inside entities the model found ("the Russian Foreign Ministry")
+        self.kb_at: list[Span | None] = [None] * len(doc)
+        for span in doc.spans.get(SPAN_GROUP, []):
+            for i in range(span.start, span.end):
+                self.kb_at[i] = span
 
     # ------------------------------------------------------------ entities
     def _entity(self, key: str, **info) -> int:
@@ -97,6 +104,8 @@ class ActorResolver:
             self.taken[i] = True
         actor = Actor(text=span.text, start=span.start_char, end=span.end_char, **kw)
         actor_tokens = (span.start, span.end)
+        for i in range(span.start, span.end):
+            self._at[i] = actor
         self.actors.append(actor)
         self._tokens.append(actor_tokens)
         return actor
@@ -130,8 +139,8 @@ class ActorResolver:
                 out["former"] = True
         # countries inside: entities of the knowledge base, first one wins
         for t in words:
-            if t.ent_type_ and t.ent_iob_ in ("B", "I"):
-                ent = self._ent_of(t)
+            ent = self.kb_at[t.i] or self._ent_of(t)
+            if ent is not None:
                 kind, key = kb_kind(ent)
                 if kind in ("country", "nationality", "capital", "seat") and "country" not in out:
                     out["country"] = key
@@ -189,7 +198,7 @@ class ActorResolver:
         if idx is None and known and (len(words) > 1 or known[0].holds_on(self.day)):
             o = known[0]
             info = {
-                "name": o.name, "country": o.country, "sector": o.sector if o.holds_on(self.day) else o.sector,
+                "name": name if len(words) > 1 else o.name, "canonical": o.name, "country": o.country, "sector": o.sector if o.holds_on(self.day) else o.sector,
                 "kind": "person", "gender": o.gender, "role": o.role if o.holds_on(self.day) else None,
                 "via": "kb",
             }
@@ -213,6 +222,8 @@ class ActorResolver:
             )
         else:
             ent_info = self.entities[idx]
+            if len(words) > len((ent_info.get("name") or "").split()):
+                ent_info["name"] = name
             for k in ("country", "gender", "role"):
                 if desc.get(k) and not ent_info.get(k):
                     ent_info[k] = desc[k]
@@ -223,7 +234,8 @@ class ActorResolver:
         e = self.entities[idx]
         self._add(
             span, name=e.get("name") or name, country=e.get("country"), sector=e.get("sector"), kind="person",
-            resolved=bool(e.get("country")), entity=idx, role=e.get("role"), via=e.get("via") or ("coref" if len(words) == 1 else None),
+            resolved=bool(e.get("country")), entity=idx, role=e.get("role"),
+            via=e.get("via") or ("coref" if len(words) == 1 else None), canonical=e.get("canonical"),
         )
 
     # ------------------------------------------------------------ organisations and states
@@ -234,7 +246,7 @@ class ActorResolver:
             org = self.kb.organisations[key]
             idx = self._entity(f"org:{key}", name=org.name, country=org.country, sector=org.sector, kind=org.kind)
             self._add(span, name=org.name, country=org.country, sector=org.sector,
-                      kind="igo" if org.kind != "ngo" else "ngo", resolved=True, entity=idx, via="kb")
+                      kind="igo" if org.kind != "ngo" else "ngo", resolved=True, entity=idx, via="kb", canonical=org.name)
             return
         if kind == "seat":
             c = self.kb.countries.get(key)
@@ -282,7 +294,7 @@ class ActorResolver:
         """A sector noun phrase ("the Russian peacekeepers") from ``start`` to ``noun``."""
         d = self.descriptor(list(self.doc[start : noun.i + 1]))
         row = self.kb.sector_term(noun.lemma_.lower()) or self.kb.sector_term(noun.lower_)
-        title = self.kb.title(noun.lower_)
+        title = self.kb.title(noun.lower_) or self.kb.title(noun.lemma_.lower())
         sector = d.get("org_sector") or (row or {}).get("sector") or (title or {}).get("sector")
         kind = "person" if (row or {}).get("kind") == "person" or (title and not row) else "group"
         if row and row.get("kind") == "org":
@@ -302,6 +314,9 @@ class ActorResolver:
                             country, via = key, "modifier"
                         elif k == "place":
                             country, via = key.split(":")[0], "modifier"
+                        elif g.i < len(self._at) and self._at[g.i] is not None and self._at[g.i].country:
+                            country, via = self._at[g.i].country, "modifier"
+                            sector = sector or self._at[g.i].sector
         if country is None:
             prev = self.by_noun.get(noun.lemma_.lower())
             if prev is not None:
@@ -354,7 +369,7 @@ class ActorResolver:
                 continue
             lemma = tok.lemma_.lower()
             row = self.kb.sector_term(lemma) or self.kb.sector_term(tok.lower_)
-            title = self.kb.title(tok.lower_)
+            title = self.kb.title(tok.lower_) or self.kb.title(lemma)
             if not row and not title:
                 continue
             if row and row.get("kind") == "seat":
@@ -407,7 +422,7 @@ class ActorsComponent:
     FACTORY,
     default_config={"knowledge": ""},
     assigns=["doc._.ew_actors", "doc._.ew_entities", "doc._.ew_actor_at"],
-    requires=["doc.ents", "token.dep", "token.lemma", "token.pos"],
+    requires=["doc.ents", "token.dep", "token.lemma", "token.tag"],
 )
 def make_actors(nlp: Language, name: str, knowledge: str) -> ActorsComponent:
     return ActorsComponent(nlp, name, knowledge)

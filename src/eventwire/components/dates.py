@@ -180,6 +180,7 @@ class DatesComponent:
         return doc
 
 
-@Language.factory(FACTORY, assigns=["doc._.ew_dates"], requires=["doc._.ew_published", "token.is_sent_start"])
+# reads doc._.ew_published, which the caller sets before the pipe (no component assigns it)
+@Language.factory(FACTORY, assigns=["doc._.ew_dates"], requires=["token.is_sent_start"])
 def make_dates(nlp: Language, name: str) -> DatesComponent:
     return DatesComponent(nlp, name)

@@ -10,8 +10,9 @@ offensive", "a ceasefire"). For each trigger:
   phrase ("Baku's demands", "a rebuke from Moscow").
 * **target**: as the rule says: the object, the object of its preposition, or the subject of the clause
   a reporting verb introduces ("charged that the peacekeepers failed ..."); for a passive, the subject.
-* **negated**: a negation on the trigger or on the verb it is coordinated with ("did not specify ... or
-  blame"). Negated events are kept and flagged, never counted as happening.
+* **negated**: a negation on the trigger, on the verb it is coordinated with ("did not specify ... or
+  blame"), or a head that denies it ("failed to honor"). Negated events never enter ``events``: they go
+  to ``Doc._.ew_negated_events`` (the JSON's ``negated_events``), flagged, so a user can audit them.
 * **modality**: reported (inside someone's quote; ``reported_by`` names it), intended (under hope,
   plan, want, vow ...), hypothetical (would, could, might, if) or asserted.
 * **date** and **location**: the time expression and the location nearest the trigger in its sentence;
@@ -55,6 +56,10 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         return None
     if tok.dep_ == "relcl":
         return tok.head
+    if tok.dep_ == "acl" and tok.head.pos_ == "NOUN":
+        poss = next((c for c in tok.head.children if c.dep_ == "poss"), None)
+        if poss is not None:
+            return poss
     if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "ccomp") and tok.head.i != tok.i:
         head = tok.head
         if head.dep_ == "prep" and tok.dep_ == "pcomp":
@@ -89,12 +94,19 @@ def _pobj(tok: Token, preps: tuple[str, ...]) -> Token | None:
     return None
 
 
+_NEGATING_HEADS = {"fail", "refuse", "decline", "deny", "avoid", "stop", "cease"}
+
+
 def _negated(tok: Token) -> bool:
+    """True when the text says the event did not happen: "did not blame", "did not specify ... or
+    blame", "failed to honor", "refused to sign"."""
     if any(c.dep_ == "neg" for c in tok.children):
         return True
-    # "did not specify the number or blame either side": a conjunct shares its head's negation
-    if tok.dep_ == "conj" and not any(c.dep_ in _SUBJ for c in tok.children):
-        return _negated(tok.head)
+    if tok.pos_ in ("VERB", "AUX"):
+        if tok.dep_ == "conj" and not any(c.dep_ in _SUBJ for c in tok.children):
+            return _negated(tok.head)
+        if tok.dep_ == "xcomp" and tok.head.lemma_ in _NEGATING_HEADS:
+            return True
     return False
 
 
@@ -105,6 +117,7 @@ class EventCoder:
         self.events: list[Event] = []
         self.sent_starts = [s.start for s in doc.sents]
         self.sents = list(doc.sents)
+        self.text = doc.text  # built once: Doc.text and Span.text rebuild strings from tokens
         self.quotes: list[Quote] = doc._.ew_quotes or []
 
     # ---------------------------------------------------------------- rules
@@ -113,7 +126,8 @@ class EventCoder:
         if not rules:
             return None
         children = list(tok.children)
-        particles = {c.lower_ for c in children if c.dep_ == "prt"}
+        # spaCy parses "hit back" with an advmod, "pulled out of" with a prep: all count as particles
+        particles = {c.lower_ for c in children if c.dep_ in ("prt", "advmod", "prep")}
         preps = {c.lower_ for c in children if c.dep_ in ("prep", "dative", "agent")}
         objects = {c.lemma_.lower() for c in children if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass")}
         objects |= {g.lemma_.lower() for c in children if c.dep_ in ("prep", "xcomp") for g in c.children if g.dep_ in ("pobj", "dobj")}
@@ -124,10 +138,10 @@ class EventCoder:
                 continue
             if r.objects and not (set(r.objects) & objects):
                 continue
-            if r.prep and r.target == "prep" and r.prep not in preps and not r.objects and not r.particle:
-                # a rule for "call on X" does not fire on "call"; a plainer rule for the lemma may
-                if any(not x.prep for x in rules):
-                    continue
+            if r.prep and r.target == "prep" and r.prep not in preps and not r.objects:
+                continue  # a rule for "call on X" does not fire on "call"; a plainer rule for the lemma may
+            if r.target == "ccomp_subj" and not any(c.dep_ == "ccomp" for c in children):
+                continue  # "charged that X ..." needs its clause; "charged with murder" falls through
             return r
         return None
 
@@ -185,6 +199,8 @@ class EventCoder:
                     break
         if source is None:
             source = actor_for(doc, _pobj(tok, ("by", "from")))
+        if source is None and tok.dep_ == "dobj":
+            source = actor_for(doc, _pobj(tok.head, ("from",)))
         if source is None:
             for c in tok.children:
                 if c.dep_ == "acl":
@@ -238,8 +254,8 @@ class EventCoder:
     def emit(self, tok: Token, code: str, source: Actor | ActorRef | None, target: Actor | None, rule: str,
              nominal: bool) -> None:
         info = self.kb.cameo_info(code)
-        if info is None:
-            return
+        if info is None or (source is None and target is None):
+            return  # with no actor at all it says nothing about who did what to whom: not a record
         if isinstance(source, Actor) and target is not None and source.entity is not None and source.entity == target.entity:
             target = None
         if isinstance(source, Actor):
@@ -263,7 +279,7 @@ class EventCoder:
             source=source,
             target=target.ref() if target else None,
             trigger=TextSpan(tok.idx, tok.idx + len(tok.text), tok.text),
-            sentence=TextSpan(sent.start_char, sent.end_char, sent.text),
+            sentence=TextSpan(sent.start_char, sent.end_char, self.text[sent.start_char : sent.end_char]),
             date=date.value if date is not None and date.value else (published.isoformat() if published else None),
             date_precision=(date.precision if date is not None and date.value else ("day" if published else None)),
             location=({"name": place.name, "country": place.country, "latitude": place.latitude,
@@ -321,14 +337,17 @@ class EventsComponent:
         self.kb = load_knowledge(knowledge or None)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.ew_events = EventCoder(self.kb, doc).run()
+        coded = EventCoder(self.kb, doc).run()
+        # "did not blame either side" is no accusation: negated events are kept apart, for audit only
+        doc._.ew_events = [e for e in coded if not e.negated]
+        doc._.ew_negated_events = [e for e in coded if e.negated]
         return doc
 
 
 @Language.factory(
     FACTORY,
     default_config={"knowledge": ""},
-    assigns=["doc._.ew_events"],
+    assigns=["doc._.ew_events", "doc._.ew_negated_events"],
     requires=["doc._.ew_actors", "doc._.ew_dates", "doc._.ew_places", "doc._.ew_quotes", "token.dep"],
 )
 def make_events(nlp: Language, name: str, knowledge: str) -> EventsComponent:

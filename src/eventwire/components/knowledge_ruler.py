@@ -21,6 +21,7 @@ from spacy.util import filter_spans
 
 from ..knowledge import KnowledgeBase, load_knowledge
 
+SPAN_GROUP = "ew_knowledge"  # doc.spans key holding every knowledge-base match
 VERSION = "eventwire.knowledge_ruler.v1"  # the stage and its version, recorded with every coded document
 FACTORY = "eventwire_knowledge_ruler_v1"  # spaCy forbids dots in factory names
 
@@ -28,6 +29,24 @@ _CONTAINER_LABELS = {"ORG", "FAC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"}
 _INNER_KINDS = {"nationality", "country", "capital", "place"}
 _POSSESSIVE = {"'s", "’s", "'", "’"}
 _LOC_FEATURES = {"region", "sea", "river", "mountain", "island", "province", "district"}
+
+
+_PARTICLES = {"de", "del", "la", "le", "of", "the", "d'", "di", "da"}
+
+
+def _capitalise(term: str) -> str:
+    """'quai d'orsay' -> "Quai d'Orsay", 'white house' -> 'White House' (seat names are stored lower-case)."""
+    if term != term.lower():
+        return term
+    words = []
+    for w in term.split():
+        if w in _PARTICLES:
+            words.append(w)
+        elif w.startswith("d'") and len(w) > 2:
+            words.append("d'" + w[2:3].upper() + w[3:])
+        else:
+            words.append(w[:1].upper() + w[1:])
+    return " ".join(words)
 
 
 def _patterns(kb: KnowledgeBase):
@@ -48,7 +67,7 @@ def _patterns(kb: KnowledgeBase):
             yield "ORG", f"org:{o.code}", n
     for term, row in kb.sectors.items():
         if row.get("kind") == "seat" and row.get("country"):
-            yield "ORG", f"seat:{row['country'].upper()}", " ".join(w[:1].upper() + w[1:] for w in term.split())
+            yield "ORG", f"seat:{row['country'].upper()}", _capitalise(term)
     for o in kb.officeholders:
         for n in o.names:
             yield "PERSON", "person", n
@@ -80,6 +99,8 @@ class KnowledgeRuler:
             ours.append(Span(doc, start, end, label=label, kb_id=kb_id))
         # Prefer the longest match; among equal spans, people and bodies over places.
         ours = filter_spans(ours)
+        # every match stays readable, even inside a model entity we keep whole
+        doc.spans[SPAN_GROUP] = list(ours)
         keep = []
         model = list(doc.ents)
         for ent in model:
@@ -104,7 +125,7 @@ class KnowledgeRuler:
 @Language.factory(
     FACTORY,
     default_config={"knowledge": ""},
-    assigns=["doc.ents", "token.ent_type", "token.ent_iob"],
+    assigns=["doc.ents", "token.ent_type", "token.ent_iob", "doc.spans"],
     requires=["doc.ents"],
 )
 def make_knowledge_ruler(nlp: Language, name: str, knowledge: str) -> KnowledgeRuler:

@@ -36,6 +36,9 @@ VERSION = "eventwire.quotes.v1"  # the stage and its version, recorded with ever
 FACTORY = "eventwire_quotes_v1"  # spaCy forbids dots in factory names
 
 PAIRS = {"“": "”", "«": "»", "„": "“", "‘": "’"}
+#: cues whose object is what was said: "accused X of Y", "denied suggestions that ..."
+OBJECT_CONTENT = {"accuse", "deny", "blame", "allege", "dispute", "refute", "rebut"}
+_MODALS = {"must", "should", "would", "could", "may", "might", "will", "can", "shall"}
 _CLAUSE_DEPS = {"ccomp", "xcomp", "parataxis"}
 _LETTER = re.compile(r"\w")
 
@@ -90,6 +93,7 @@ class QuoteFinder:
         self.quotes: list[Quote] = []
         self.sent_starts = [s.start_char for s in doc.sents]
         self.sents = list(doc.sents)
+        self.text = doc.text  # Doc.text rebuilds the string from its tokens: read it once
 
     def sent_at(self, char: int) -> Span:
         return self.sents[max(0, bisect.bisect_right(self.sent_starts, char) - 1)]
@@ -101,6 +105,11 @@ class QuoteFinder:
     def speaker_of(self, cue: Token) -> tuple[ActorRef | None, Token | None]:
         doc = self.doc
         subj = next((c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if cue.lemma_ in ("cite", "quote"):
+            # "the statement cited Putin as saying": the one cited speaks
+            obj = next((c for c in cue.children if c.dep_ == "dobj"), None)
+            if obj is not None:
+                subj = obj
         if subj is not None and subj.dep_ == "nsubjpass":
             agent = next((c for c in cue.children if c.dep_ == "agent"), None)
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
@@ -147,13 +156,19 @@ class QuoteFinder:
         clause = next((c for c in cue.children if c.dep_ in ("ccomp",)), None)
         if clause is None and cue.lemma_ not in ("say", "tell", "add"):
             clause = next((c for c in cue.children if c.dep_ in ("xcomp",) and c.i > cue.i), None)
-        if clause is not None and clause.i > cue.i:
-            start = clause.left_edge.i
+        if clause is not None:
+            start, end = clause.left_edge.i, clause.right_edge.i + 1
+            if clause.i < cue.i:
+                # "The soldiers died ..., the ministry said": the clause before the cue, up to its comma
+                end = min(end, cue.left_edge.i if cue.left_edge.i > start else end)
+                subj = next((c for c in cue.children if c.dep_ == "nsubj"), None)
+                if subj is not None and subj.left_edge.i > start:
+                    end = min(end, subj.left_edge.i)
             if self.doc[start].lower_ == "that":
                 start += 1
-            return start, clause.right_edge.i + 1
+            return (start, end) if end > start else None
         obj = next((c for c in cue.children if c.dep_ == "dobj" and c.i > cue.i), None)
-        if obj is not None and cue.lemma_ not in ("say", "tell"):
+        if obj is not None and cue.lemma_ in OBJECT_CONTENT:
             end = obj.right_edge.i + 1
             prep = next((c for c in cue.children if c.dep_ == "prep" and c.lower_ in ("of", "over", "for") and c.i > obj.i), None)
             if prep is not None:
@@ -169,7 +184,7 @@ class QuoteFinder:
 
     def add(self, kind: str, a: int, b: int, cue: Token | None, speaker: ActorRef | None,
             addressee: ActorRef | None, confidence: float) -> Quote:
-        text = self.doc.text
+        text = self.text
         while a < b and text[a] in " ,:;“”\"«»‘’—–-":
             a += 1
         while b > a and text[b - 1] in " ,:;“”\"«»‘’—–-":
@@ -182,7 +197,7 @@ class QuoteFinder:
         return q
 
     def run(self) -> list[Quote]:
-        doc, text = self.doc, self.doc.text
+        doc, text = self.doc, self.text
         marked = find_marked(text)
         direct: list[tuple[Marked, Token | None]] = []
         inside_direct = [False] * len(doc)
@@ -208,7 +223,7 @@ class QuoteFinder:
             phrase = re.search(r"\baccording to\b", region.text)
             cue = min(cands, key=lambda t: min(abs(t.i - span.start), abs(t.i - span.end))) if cands else None
             sent_idx = bisect.bisect_right(self.sent_starts, m.start) - 1
-            long_enough = m.words >= 3 or text[m.end - 1 : m.end] in ".!?,"
+            long_enough = m.words >= 3
             if cue is not None and long_enough:
                 # is the quote the cue's whole complement, or only a few words inside reported speech?
                 content = self.content_of(cue)
@@ -235,6 +250,8 @@ class QuoteFinder:
         for tok in doc:
             if tok.i in used_cues or inside_direct[tok.i] or not self.is_cue(tok):
                 continue
+            if tok.dep_ == "xcomp" or any(c.dep_ in ("aux", "neg") and c.lower_ in _MODALS | {"not", "n't", "never"} for c in tok.children):
+                continue  # "must explain", "did not say": no speech happened
             content = self.content_of(tok)
             if content is None:
                 continue
@@ -255,7 +272,7 @@ class QuoteFinder:
                 actor = actor_for(doc, pobj)
                 if actor is None:
                     continue
-                sent = tok.sent
+                sent = self.sent_at(tok.idx)
                 phrase_end = (pobj.right_edge.i if pobj is not None else to.i) + 1
                 if tok.i - sent.start > 1:
                     a, b = sent.start, tok.i

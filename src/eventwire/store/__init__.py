@@ -151,15 +151,13 @@ class Store:
                       q.confidence] for q in d.quotes],
                 )
             if d.events:
-                con.executemany(
-                    "INSERT INTO events VALUES (" + ", ".join(["?"] * 39) + ")",
-                    [[d.id, e.id, e.plover, e.mode, e.context, e.cameo, e.goldstein, e.quad,
+                rows = [[d.id, e.id, e.plover, e.mode, e.context, e.cameo, e.goldstein, e.quad,
                       *_actor(e.source), *_actor(e.target),
                       e.trigger.start, e.trigger.end, e.trigger.text, e.sentence.start, e.sentence.end,
                       e.date, e.date_precision,
                       *((e.location or {}).get(k) for k in ("name", "country", "latitude", "longitude", "geonameid")),
-                      e.negated, e.modality, e.reported_by, e.confidence, e.coder, e.rule] for e in d.events],
-                )
+                      e.negated, e.modality, e.reported_by, e.confidence, e.coder, e.rule] for e in d.events]
+                con.executemany("INSERT INTO events VALUES (" + ", ".join(["?"] * len(rows[0])) + ")", rows)
             if d.places:
                 con.executemany(
                     "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
