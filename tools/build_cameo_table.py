@@ -5,7 +5,8 @@ usage: python tools/build_cameo_table.py [../shared/reference]
 
 The two reference files are facts (codes, types, weights); this script only reshapes them. CAMEO roots
 01 (statements) and 02 (appeals) are absent from the 2021 conversion table: statements keep no PLOVER
-type, and appeals are PLOVER REQUEST, as the PLOVER manual folds CAMEO 02 and 10 together.
+type, and appeals are PLOVER REQUEST, as the PLOVER manual folds CAMEO 02 and 10 together. 016 (reject an
+accusation, deny responsibility) is PLOVER REJECT, which the PLOVER manual allows.
 """
 import csv
 import pathlib
@@ -71,6 +72,8 @@ def main(ref: pathlib.Path) -> None:
             plover = "REQUEST"
         if code.startswith("01"):
             plover = ""
+        if code == "016":
+            plover = "REJECT"  # rejecting an accusation: the PLOVER manual allows REJECT for 016
         w = weights.get(code)
         if w is None:  # codes the Goldstein table lacks take their parent's weight
             w = weights.get(code[:3], weights.get(code[:2]))

@@ -103,7 +103,7 @@ def _records(doc: Doc, offset: int, full_text: str, prefix: str = "") -> dict:
         "actors": list(doc._.ew_actors or []),
         "quotes": list(doc._.ew_quotes or []),
         "events": list(doc._.ew_events or []),
-        "negated_events": list(doc._.ew_negated_events or []),
+        "nonfactual_events": list(doc._.ew_nonfactual_events or []),
         "places": list(doc._.ew_places or []),
         "dates": list(doc._.ew_dates or []),
     }
@@ -114,7 +114,7 @@ def _records(doc: Doc, offset: int, full_text: str, prefix: str = "") -> dict:
     if prefix:
         for q in parts["quotes"]:
             q.id = prefix + q.id
-        for e in parts["events"] + parts["negated_events"]:
+        for e in parts["events"] + parts["nonfactual_events"]:
             e.id = prefix + e.id
             if e.reported_by:
                 e.reported_by = prefix + e.reported_by

@@ -53,6 +53,7 @@ class ActorRef:
     kind: str | None = None
     resolved: bool = False
     canonical: str | None = None  # the knowledge base's name, when it knows the actor
+    via: str | None = None  # how it was resolved (kb, title, appositive, metonym, modifier, coref, location)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,11 +82,12 @@ class Actor:
     role: str | None = None  # office or title, when known ("Prime Minister")
     via: str | None = None  # how it was resolved: kb, title, appositive, coref, context
     canonical: str | None = None  # the knowledge base's name, when it knows the actor
+    also: tuple[str, ...] = ()  # other countries in a compound mention ("Russian and Chinese diplomats")
 
     def ref(self) -> ActorRef:
         return ActorRef(
             self.start, self.end, self.text, self.name, self.country, self.sector, self.kind, self.resolved,
-            self.canonical,
+            self.canonical, self.via,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +178,10 @@ class Event:
     confidence: float = 0.5
     coder: str = ""
     rule: str | None = None  # which knowledge row fired, for explanation
+    sources: list[ActorRef] = field(default_factory=list)  # every party on the source side
+    targets: list[ActorRef] = field(default_factory=list)  # every party on the target side
+    reciprocal: bool = False  # "X and Y met": coded once, the parties on both sides
+    date_source: str | None = None  # text (a time expression in the sentence) or published
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -199,6 +205,10 @@ class Event:
             "confidence": round(self.confidence, 3),
             "coder": self.coder,
             "rule": self.rule,
+            "sources": [a.to_dict() for a in self.sources],
+            "targets": [a.to_dict() for a in self.targets],
+            "reciprocal": self.reciprocal,
+            "date_source": self.date_source,
         }
 
 
@@ -216,7 +226,7 @@ class Document:
     actors: list[Actor] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    negated_events: list[Event] = field(default_factory=list)
+    nonfactual_events: list[Event] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     dates: list[TimeExpr] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -235,7 +245,7 @@ class Document:
             "actors": [a.to_dict() for a in self.actors],
             "quotes": [q.to_dict() for q in self.quotes],
             "events": [e.to_dict() for e in self.events],
-            "negated_events": [e.to_dict() for e in self.negated_events],
+            "nonfactual_events": [e.to_dict() for e in self.nonfactual_events],
             "places": [p.to_dict() for p in self.places],
             "dates": [d.to_dict() for d in self.dates],
             "warnings": list(self.warnings),

@@ -14,10 +14,20 @@ from .records import Document
 __all__ = ["check_events", "check_quotes"]
 
 
-def _country_ok(want: str | None, ref) -> bool:
-    if want is None:
-        return True
-    return ref is not None and ref.country == want
+def _slots_ok(want: dict, e) -> bool:
+    """Source and target against the expectation, compound and reciprocal events included: any source
+    party may match, and the target may be any other party (as ``score_seed.py`` reads them)."""
+    sources = e.sources or ([e.source] if e.source else [])
+    targets = e.targets or ([e.target] if e.target else [])
+    for i, s in enumerate(sources or [None]):
+        if want.get("source") is not None and (s is None or s.country != want["source"]):
+            continue
+        if want.get("target") is None:
+            return True
+        others = targets or [x for j, x in enumerate(sources) if j != i]
+        if any(t.country == want["target"] for t in others):
+            return True
+    return False
 
 
 def check_events(doc: Document, case: dict) -> list[str]:
@@ -27,7 +37,7 @@ def check_events(doc: Document, case: dict) -> list[str]:
         for e in doc.events:
             kind_ok = (want.get("plover") and e.plover == want["plover"]) or (
                 want.get("cameo_root") and e.cameo.startswith(want["cameo_root"]))
-            if kind_ok and _country_ok(want.get("source"), e.source) and _country_ok(want.get("target"), e.target):
+            if kind_ok and _slots_ok(want, e):
                 hit = True
                 break
         if not hit:

@@ -328,7 +328,8 @@ class ActorResolver:
             name = f"{span.text} ({self.kb.countries[country].name})"
         idx = self._entity(f"group:{country}:{noun.lemma_.lower()}", name=name, country=country, sector=sector, kind=kind)
         a = self._add(span, name=name, country=country, sector=sector, kind=kind, resolved=country is not None,
-                      entity=idx, role=noun.lower_ if kind == "person" else None, via=via)
+                      entity=idx, role=noun.lower_ if kind == "person" else None, via=via,
+                      also=tuple(c for c in countries[1:] if c != country))
         if a and country:
             self.by_noun[noun.lemma_.lower()] = len(self.actors) - 1
 

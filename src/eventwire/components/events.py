@@ -6,24 +6,33 @@ offensive", "a ceasefire"). For each trigger:
 
 * **source**: the subject; the agent of a passive ("was brokered by Moscow"); the subject of the verb a
   non-finite or coordinated trigger hangs from ("moving to accept", "by holding an exercise"); the head
-  of a relative clause ("a court that issued ..."); for a noun, its nationality, possessor or "by"/"from"
-  phrase ("Baku's demands", "a rebuke from Moscow").
-* **target**: as the rule says: the object, the object of its preposition, or the subject of the clause
-  a reporting verb introduces ("charged that the peacekeepers failed ..."); for a passive, the subject.
+  of a relative clause ("a court that issued ..."); the possessor of a noun an infinitive hangs from
+  ("Pashinian's decision to recognize"); for a noun, its nationality, possessor or "by"/"from" phrase.
+* **target**: as the rule says: the object (or an actor inside it: "a French proposal"), the object of
+  its preposition, or the subject of the clause a reporting verb introduces ("charged that the
+  peacekeepers failed ..."); for a passive, the subject. For material conflict with no actor as target,
+  the country where it happened ("struck targets in southern Lebanon").
+* **compound actors**: "Lithuania and Poland", "Russian and Chinese diplomats" fill a slot with every
+  party (``sources``/``targets``; ``source``/``target`` hold the first). A reciprocal event ("Egypt and
+  Sudan are cooperating", "X and Y met") is coded once, with the parties on both sides.
+* **modality**: ``reported`` (inside someone's words, ``reported_by`` names the quote), ``intended``
+  (under hope, plan, want, or "will"/"would": coded as the CAMEO expression of intent, e.g. 087
+  de-escalate becomes 0356 intent to de-escalate), ``hypothetical`` (could, might, may, should, if),
+  ``alleged`` (inside an accusation or a denial: "accused Ukraine of shelling"), or ``asserted``.
 * **negated**: a negation on the trigger, on the verb it is coordinated with ("did not specify ... or
-  blame"), or a head that denies it ("failed to honor"). Negated events never enter ``events``: they go
-  to ``Doc._.ew_negated_events`` (the JSON's ``negated_events``), flagged, so a user can audit them.
-* **modality**: reported (inside someone's quote; ``reported_by`` names it), intended (under hope,
-  plan, want, vow ...), hypothetical (would, could, might, if) or asserted.
-* **date** and **location**: the time expression and the location nearest the trigger in its sentence;
-  without one, the publication date (``date_source: published``).
+  blame"), or a head that denies it ("failed to honor", "refused to sign", "stopped short of").
 
-No trigger means no event: there is no default code.
+Only what the text presents as happening (asserted, reported or intended, not negated) enters
+``events``; negated, hypothetical and alleged events go to ``Doc._.ew_nonfactual_events`` for audit.
+When an intent verb is itself a trigger ("threatened to strike", "vowed to retaliate"), it is coded and
+the embedded act is not; its target comes from the embedded act. No trigger means no event: there is no
+default code.
 """
 
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -37,12 +46,34 @@ VERSION = "eventwire.events.v1"  # the stage and its version, recorded with ever
 FACTORY = "eventwire_events_v1"  # spaCy forbids dots in factory names
 CODER = "eventwire.rules.v1"
 
-_INTEND = {"hope", "plan", "intend", "want", "seek", "aim", "try", "vow", "pledge", "promise", "threaten",
-           "expect", "prepare", "offer", "propose", "consider", "agree", "decide", "move", "wish", "attempt"}
-_HYPOTHETICAL = {"would", "could", "might", "may", "should"}
+_INTEND = {"hope", "plan", "intend", "want", "seek", "aim", "try", "wish", "attempt", "prepare", "expect",
+           "decide", "move", "consider", "propose", "look"}
+_HYPOTHETICAL = {"could", "might", "may", "should", "must", "can"}
+_FUTURE = {"will", "would", "shall", "'ll"}
 _SUBJ = ("nsubj", "csubj")
 _RELATIVE = {"that", "which", "who", "whom"}
-_TARGET_PREPS = ("against", "at", "on", "with", "to", "toward", "towards", "between", "for", "into")
+_TARGET_PREPS = ("against", "at", "on", "with", "to", "toward", "towards", "between", "into")
+_NEGATING_HEADS = {"fail", "refuse", "decline", "avoid", "stop", "cease", "deny", "reject"}
+_ALLEGING = {"hostile", "denial", "suggest"}
+_RECIPROCAL_ROOTS = {"03", "04", "05", "06"}
+_PROVOKED = {"prompt", "draw", "trigger", "provoke", "spark", "earn", "attract", "invite", "elicit", "bring"}
+_RECIPROCAL_LEMMAS = {"clash", "fight", "battle", "skirmish", "exchange", "trade"}
+
+#: CAMEO's own "express intent to ..." codes for acts announced rather than done.
+_INTENT = {
+    "04": "036", "045": "039", "046": "036", "05": "032", "06": "031", "061": "0311", "062": "0312",
+    "063": "0313", "064": "0314", "07": "033", "071": "0331", "072": "0332", "073": "0333", "074": "0334",
+    "08": "035", "081": "0351", "082": "0352", "084": "0353", "085": "0354", "086": "0355", "087": "0356",
+    "14": "133", "16": "1313", "163": "1312", "17": "130", "18": "138", "19": "138", "20": "138",
+}
+
+
+def intent_code(code: str) -> str:
+    """The CAMEO code for announcing ``code`` rather than doing it ("will withdraw" -> 0356)."""
+    for key in (code[:4], code[:3], code[:2]):
+        if key in _INTENT:
+            return _INTENT[key]
+    return code
 
 
 def _subject(tok: Token, depth: int = 0) -> Token | None:
@@ -60,12 +91,10 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         poss = next((c for c in tok.head.children if c.dep_ == "poss"), None)
         if poss is not None:
             return poss
-    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "ccomp") and tok.head.i != tok.i:
+    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp") and tok.head.i != tok.i:
         head = tok.head
         if head.dep_ == "prep" and tok.dep_ == "pcomp":
             head = head.head
-        if tok.dep_ == "ccomp":
-            return None
         if tok.dep_ == "advcl" and tok.tag_ not in ("VBG", "VBN", "VB"):
             return None
         return _subject(head, depth + 1)
@@ -85,40 +114,56 @@ def _agent(tok: Token) -> Token | None:
     return None
 
 
-def _pobj(tok: Token, preps: tuple[str, ...]) -> Token | None:
-    for c in tok.children:
-        if c.dep_ in ("prep", "dative") and c.lower_ in preps:
-            p = next((g for g in c.children if g.dep_ == "pobj"), None)
-            if p is not None:
-                return p
+def _pobj(tok: Token | None, preps: tuple[str, ...], depth: int = 2) -> Token | None:
+    """The object of the first of ``preps`` under ``tok``, looking through particles and other
+    prepositional phrases ("hit out at X", "spoke by phone with X")."""
+    if tok is None:
+        return None
+    frontier = [tok]
+    for _ in range(depth + 1):
+        nxt = []
+        for node in frontier:
+            for c in node.children:
+                if c.dep_ in ("prep", "dative", "agent") and c.lower_ in preps:
+                    p = next((g for g in c.children if g.dep_ == "pobj"), None)
+                    if p is not None:
+                        return p
+                    if c.dep_ == "dative" and c.pos_ in ("NOUN", "PROPN", "PRON"):
+                        return c
+                if c.dep_ in ("prt", "advmod", "prep", "pobj"):
+                    nxt.append(c)
+        frontier = nxt
     return None
 
 
-_NEGATING_HEADS = {"fail", "refuse", "decline", "deny", "avoid", "stop", "cease"}
-
-
 def _negated(tok: Token) -> bool:
-    """True when the text says the event did not happen: "did not blame", "did not specify ... or
-    blame", "failed to honor", "refused to sign"."""
+    """True when the text says the event did not happen."""
     if any(c.dep_ == "neg" for c in tok.children):
         return True
     if tok.pos_ in ("VERB", "AUX"):
         if tok.dep_ == "conj" and not any(c.dep_ in _SUBJ for c in tok.children):
             return _negated(tok.head)
-        if tok.dep_ == "xcomp" and tok.head.lemma_ in _NEGATING_HEADS:
+    # "failed to honor", "refused to sign", "stopped short of criticising"
+    node, steps = tok, 0
+    while node.dep_ in ("xcomp", "pcomp", "pobj", "prep", "acomp", "advmod") and steps < 4:
+        node, steps = node.head, steps + 1
+        if node.lemma_ in _NEGATING_HEADS:
             return True
     return False
 
 
 class EventCoder:
+    """Codes the events of one document; one instance per document."""
+
     def __init__(self, kb: KnowledgeBase, doc: Doc):
         self.kb = kb
         self.doc = doc
         self.events: list[Event] = []
-        self.sent_starts = [s.start for s in doc.sents]
         self.sents = list(doc.sents)
+        self.sent_starts = [s.start for s in self.sents]
         self.text = doc.text  # built once: Doc.text and Span.text rebuild strings from tokens
         self.quotes: list[Quote] = doc._.ew_quotes or []
+        self.places = [p for p in (doc._.ew_places or []) if p.role == "location"]
 
     # ---------------------------------------------------------------- rules
     def match_rule(self, tok: Token) -> VerbRule | None:
@@ -129,104 +174,190 @@ class EventCoder:
         # spaCy parses "hit back" with an advmod, "pulled out of" with a prep: all count as particles
         particles = {c.lower_ for c in children if c.dep_ in ("prt", "advmod", "prep")}
         preps = {c.lower_ for c in children if c.dep_ in ("prep", "dative", "agent")}
-        objects = {c.lemma_.lower() for c in children if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass")}
-        objects |= {g.lemma_.lower() for c in children if c.dep_ in ("prep", "xcomp") for g in c.children if g.dep_ in ("pobj", "dobj")}
-        if tok.dep_ == "acl" or tok.dep_ == "relcl":
+        preps |= {g.lower_ for c in children if c.dep_ in ("prt", "advmod", "prep", "dobj") for g in c.children
+                  if g.dep_ == "prep"}
+        objects = set()
+        for c in children:
+            if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass", "xcomp", "ccomp"):
+                objects.add(c.lemma_.lower())
+                # "50 tonnes of medical supplies", "chemical weapons"
+                objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("amod", "compound")}
+                for g in c.children:
+                    if g.dep_ == "prep" and g.lower_ == "of":
+                        objects |= {x.lemma_.lower() for x in g.children if x.dep_ == "pobj"}
+            if c.dep_ in ("prep", "xcomp", "dative"):
+                objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("pobj", "dobj")}
+        if tok.dep_ in ("acl", "relcl"):
             objects.add(tok.head.lemma_.lower())
+        subject_is_compound = any(c.dep_ in _SUBJ and any(g.dep_ == "conj" for g in c.children) for c in children)
+        fallback = None
         for r in rules:
             if r.particle and r.particle not in particles:
                 continue
             if r.objects and not (set(r.objects) & objects):
                 continue
-            if r.prep and r.target == "prep" and r.prep not in preps and not r.objects:
-                continue  # a rule for "call on X" does not fire on "call"; a plainer rule for the lemma may
             if r.target == "ccomp_subj" and not any(c.dep_ == "ccomp" for c in children):
                 continue  # "charged that X ..." needs its clause; "charged with murder" falls through
+            if r.prep and r.prep not in preps:
+                # "call on X" does not fire on a bare "call"; but "Egypt and Sudan are cooperating" names
+                # its partner in the subject, so the plain prepositional reading stands
+                if fallback is None and not r.objects and not r.particle and subject_is_compound:
+                    fallback = r
+                continue
             return r
-        return None
+        return fallback
 
     # ---------------------------------------------------------------- slots
-    def verb_slots(self, tok: Token, rule: VerbRule) -> tuple[Actor | None, Actor | None]:
-        doc = self.doc
+    def parties(self, token: Token | None, through_preps: bool = False) -> list[Actor]:
+        """Every actor a slot names: the head's, its conjuncts' ("Lithuania and Poland"), and the
+        other countries of a compound mention ("Russian and Chinese diplomats")."""
+        if token is None:
+            return []
+        found: list[Actor] = []
+        for t in (token, *token.conjuncts):
+            a = actor_for(self.doc, t, through_preps=through_preps)
+            if a is not None and all((a.start, a.country) != (b.start, b.country) for b in found):
+                found.append(a)
+        out: list[Actor] = []
+        for a in found:
+            out.append(a)
+            for c in a.also:
+                name = self.kb.countries[c].name if c in self.kb.countries else c
+                out.append(replace(a, country=c, name=f"{a.text} ({name})", also=()))
+        return out
+
+    def location_target(self, tok: Token, obj: Token | None) -> list[Actor]:
+        """For material conflict with no actor to hit: the country where it happened."""
+        holders = [t for t in (obj, tok) if t is not None]
+        for place in self.places:
+            if place.country is None:
+                continue
+            span = self.doc.char_span(place.start, place.end, alignment_mode="expand")
+            if span is None:
+                continue
+            for h in holders:
+                if h.left_edge.i <= span.root.i <= h.right_edge.i:
+                    name = self.kb.countries[place.country].name if place.country in self.kb.countries else place.country
+                    return [Actor(text=place.text, start=place.start, end=place.end, name=name, country=place.country,
+                                  sector=None, kind="country", resolved=True, via="location")]
+        return []
+
+    def verb_slots(self, tok: Token, rule: VerbRule) -> tuple[list[Actor], list[Actor]]:
         if _passive(tok):
-            source = actor_for(doc, _agent(tok))
+            sources = self.parties(_agent(tok))
             if tok.dep_ == "acl":
-                target = actor_for(doc, tok.head, through_preps=True)
+                targets = self.parties(tok.head, through_preps=True)
             else:
-                subj = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
-                target = actor_for(doc, subj, through_preps=True)
-            return source, target
-        source = actor_for(doc, _subject(tok))
-        target = None
+                targets = self.parties(next((c for c in tok.children if c.dep_ == "nsubjpass"), None), True)
+            return sources, targets
+        sources = self.parties(_subject(tok))
         obj = next((c for c in tok.children if c.dep_ in ("dobj", "dative")), None)
-        if rule.target == "none":
-            target = None
-        elif rule.target == "ccomp_subj":
+        targets: list[Actor] = []
+        if rule.target == "ccomp_subj":
             clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
             if clause is not None:
-                target = actor_for(doc, next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None))
-            if target is None:
-                target = actor_for(doc, obj, through_preps=True)
+                targets = self.parties(next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None))
+            if not targets:
+                targets = self.parties(obj, through_preps=True)
         elif rule.target == "prep" and rule.prep:
-            p = _pobj(tok, (rule.prep,)) or (obj is not None and _pobj(obj, (rule.prep,))) or None
-            target = actor_for(doc, p, through_preps=True)
-            if target is None and obj is not None and not rule.objects:
-                target = actor_for(doc, obj, through_preps=True)
+            targets = self.parties(_pobj(tok, (rule.prep,)) or _pobj(obj, (rule.prep,)), through_preps=True)
+            if not targets:
+                targets = self.parties(obj, through_preps=True)
+        elif rule.target != "none":
+            targets = self.parties(obj, through_preps=True)
+            if not targets:
+                targets = self.parties(_pobj(obj, _TARGET_PREPS) or _pobj(tok, _TARGET_PREPS), through_preps=True)
         else:
-            if obj is not None and not rule.objects:
-                target = actor_for(doc, obj, through_preps=True)
-            if target is None:
-                holder = obj if obj is not None else tok
-                p = _pobj(holder, _TARGET_PREPS) or _pobj(tok, _TARGET_PREPS)
-                target = actor_for(doc, p, through_preps=True)
-        return source, target
+            # the object is not the target ("rejected the criticism", "froze assets"), but an actor that
+            # modifies it is ("the Armenian criticism", "Russian assets"), as is "against X"
+            at = self.doc._.ew_actor_at
+            if obj is not None and at[obj.i] < 0:
+                targets = self.parties(obj, through_preps=True)
+            if not targets:
+                targets = self.parties(_pobj(tok, ("against", "at", "on", "toward", "towards")), through_preps=True)
+        if not any(t.country for t in targets) and rule.cameo[:2] in ("18", "19", "20", "17"):
+            targets = self.location_target(tok, obj) or targets
+        return sources, targets
 
-    def noun_slots(self, tok: Token) -> tuple[Actor | None, Actor | None]:
+    def noun_slots(self, tok: Token) -> tuple[list[Actor], list[Actor]]:
         doc = self.doc
         at = doc._.ew_actor_at
         actors = doc._.ew_actors
-        source = None
+        sources: list[Actor] = []
         for c in tok.children:
             if c.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and c.i < tok.i:
-                a = actor_for(doc, c)
-                if a is None:
+                found = self.parties(c)
+                if not found:
                     for t in c.subtree:
                         if at[t.i] >= 0:
-                            a = actors[at[t.i]]
+                            found = [actors[at[t.i]]]
                             break
-                if a is not None:
-                    source = a
+                if found:
+                    sources = found
                     break
-        if source is None:
-            source = actor_for(doc, _pobj(tok, ("by", "from")))
-        if source is None and tok.dep_ == "dobj":
-            source = actor_for(doc, _pobj(tok.head, ("from",)))
-        if source is None:
+        if not sources:
+            sources = self.parties(_pobj(tok, ("by", "from"), depth=0))
+        if not sources and tok.dep_ == "dobj":
+            sources = self.parties(_pobj(tok.head, ("from",), depth=0))
+        if not sources:
             for c in tok.children:
                 if c.dep_ == "acl":
-                    source = actor_for(doc, _agent(c))
-                    if source is not None:
+                    sources = self.parties(_agent(c))
+                    if sources:
                         break
-        target = actor_for(doc, _pobj(tok, ("against", "on", "with", "to", "toward", "towards", "between")), through_preps=True)
-        return source, target
+        targets = self.parties(_pobj(tok, ("against", "on", "with", "to", "toward", "towards", "between"), depth=0),
+                               through_preps=True)
+        if not targets and tok.dep_ == "dobj" and tok.head.lemma_ in _PROVOKED:
+            # "Pashinian made similar claims, prompting a rebuke from Moscow": the rebuke is aimed at
+            # whoever prompted it
+            targets = self.parties(_subject(tok.head))
+        code = self.kb.nouns.get(tok.lemma_.lower(), "")
+        if not any(t.country for t in targets) and code[:2] in ("18", "19", "20", "17"):
+            targets = self.location_target(tok, None) or targets
+        return sources, targets
 
     # ---------------------------------------------------------------- context
     def modality(self, tok: Token) -> tuple[str, str | None]:
-        for q in self.quotes:
-            if q.content.start <= tok.idx < q.content.end:
-                return "reported", q.id
-        if any(c.lower_ in _HYPOTHETICAL and c.dep_ == "aux" for c in tok.children):
+        """(modality, quote id) of a trigger."""
+        auxes = {c.lower_ for c in tok.children if c.dep_ == "aux"}
+        if auxes & _HYPOTHETICAL:
             return "hypothetical", None
         node, steps = tok, 0
         while node.head.i != node.i and steps < 4:
-            if node.dep_ in ("xcomp", "ccomp") and node.head.lemma_ in _INTEND:
-                return "intended", None
             if any(c.lower_ == "if" and c.dep_ == "mark" for c in node.children):
                 return "hypothetical", None
             node, steps = node.head, steps + 1
+        for q in self.quotes:
+            if q.content.start <= tok.idx < q.content.end:
+                cue = (self.kb.cues.get(q.cue["lemma"]) or {}) if q.cue else {}
+                if cue.get("valence") in _ALLEGING and q.kind != "direct" and self._asserted_by_cue(tok, q):
+                    return "alleged", q.id
+                if auxes & _FUTURE:
+                    return "intended", q.id
+                return "reported", q.id
+        if auxes & _FUTURE:
+            return "intended", None
+        if tok.dep_ in ("xcomp", "ccomp") and tok.head.lemma_ in _INTEND:
+            return "intended", None
         return "asserted", None
 
-    def nearest(self, tok: Token, items, sent) -> object | None:
+    def _asserted_by_cue(self, tok: Token, quote: Quote) -> bool:
+        """Is the trigger what the accusation or denial is about ("accused Ukraine of shelling"), rather
+        than background inside it ("denied that X alienated Moscow by holding an exercise", "a court that
+        issued a warrant")? Background hangs from the claim through a relative clause, an adverbial
+        clause or a preposition other than "of"."""
+        node, steps = tok, 0
+        while steps < 8 and node.head.i != node.i and not (node.idx < quote.content.start):
+            if node.dep_ in ("relcl", "advcl", "acl") and node.head.pos_ != "NOUN":
+                return False
+            if node.dep_ == "relcl":
+                return False
+            if node.dep_ == "prep" and node.lower_ not in ("of", "for"):
+                return False
+            node, steps = node.head, steps + 1
+        return True
+
+    def nearest(self, tok: Token, items, sent):
         """The item (date or place record) in the trigger's sentence closest to it in the tree."""
         best, best_d = None, 1e9
         path = {}
@@ -250,81 +381,111 @@ class EventCoder:
                 best, best_d = it, dist
         return best
 
-    # ---------------------------------------------------------------- run
-    def emit(self, tok: Token, code: str, source: Actor | ActorRef | None, target: Actor | None, rule: str,
-             nominal: bool) -> None:
+    # ---------------------------------------------------------------- emit
+    def emit(self, tok: Token, code: str, sources: list, targets: list, rule: str, nominal: bool,
+             modality: tuple[str, str | None] | None = None) -> Event | None:
+        if not sources and not targets:
+            return None  # with no actor at all it says nothing about who did what to whom: not a record
+        mood, reported_by = modality or self.modality(tok)
+        if mood == "intended":
+            code = intent_code(code)
         info = self.kb.cameo_info(code)
-        if info is None or (source is None and target is None):
-            return  # with no actor at all it says nothing about who did what to whom: not a record
-        if isinstance(source, Actor) and target is not None and source.entity is not None and source.entity == target.entity:
-            target = None
-        if isinstance(source, Actor):
-            source = source.ref()
+        if info is None:
+            return None
+        src_entities = {a.entity for a in sources if isinstance(a, Actor) and a.entity is not None}
+        targets = [t for t in targets if not (isinstance(t, Actor) and t.entity is not None and t.entity in src_entities
+                                              and t.country in {s.country for s in sources})]
+        reciprocal = False
+        if not targets and len(sources) > 1 and (code[:2] in _RECIPROCAL_ROOTS or tok.lemma_ in _RECIPROCAL_LEMMAS):
+            reciprocal = True
+        src_refs = [a.ref() if isinstance(a, Actor) else a for a in sources]
+        tgt_refs = [a.ref() if isinstance(a, Actor) else a for a in targets]
+        source = src_refs[0] if src_refs else None
+        target = tgt_refs[0] if tgt_refs else (src_refs[1] if reciprocal else None)
         sent = self.sents[bisect.bisect_right(self.sent_starts, tok.i) - 1]
-        modality, reported_by = self.modality(tok)
         date = self.nearest(tok, self.doc._.ew_dates or [], sent)
-        place = self.nearest(tok, [p for p in (self.doc._.ew_places or []) if p.role == "location"], sent)
+        place = self.nearest(tok, self.places, sent)
         published = self.doc._.ew_published
         conf = 0.45 + (0.2 if source is not None and source.country else 0) + (0.15 if target is not None and target.country else 0)
         if nominal:
             conf -= 0.1
+        if mood != "asserted":
+            conf -= 0.05
+        has_date = date is not None and date.value
         ev = Event(
             id=f"e{len(self.events) + 1}",
-            cameo=code,
+            cameo=info.code if len(info.code) >= len(code) else code,
             plover=info.plover,
             mode=info.mode,
             context=info.context,
             goldstein=info.goldstein,
             quad=info.quad,
             source=source,
-            target=target.ref() if target else None,
+            target=target,
             trigger=TextSpan(tok.idx, tok.idx + len(tok.text), tok.text),
             sentence=TextSpan(sent.start_char, sent.end_char, self.text[sent.start_char : sent.end_char]),
-            date=date.value if date is not None and date.value else (published.isoformat() if published else None),
-            date_precision=(date.precision if date is not None and date.value else ("day" if published else None)),
+            date=date.value if has_date else (published.isoformat() if published else None),
+            date_precision=date.precision if has_date else ("day" if published else None),
+            date_source="text" if has_date else ("published" if published else None),
             location=({"name": place.name, "country": place.country, "latitude": place.latitude,
                        "longitude": place.longitude, "geonameid": place.geonameid} if place is not None else None),
             negated=_negated(tok),
-            modality=modality,
+            modality=mood,
             reported_by=reported_by,
             confidence=max(0.05, min(conf, 0.95)),
             coder=CODER,
             rule=rule,
+            sources=src_refs,
+            targets=tgt_refs if tgt_refs else ([r for r in src_refs[1:]] if reciprocal else []),
+            reciprocal=reciprocal,
         )
         self.events.append(ev)
+        return ev
 
+    # ---------------------------------------------------------------- run
     def run(self) -> list[Event]:
         doc = self.doc
         fired_objects: set[int] = set()
+        rules: dict[int, VerbRule] = {}
         for tok in doc:
-            if tok.pos_ not in ("VERB",) and not (tok.pos_ == "AUX" and tok.lemma_ != "be"):
-                continue
-            rule = self.match_rule(tok)
-            if rule is None:
+            if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.lemma_ != "be"):
+                rule = self.match_rule(tok)
+                if rule is not None:
+                    rules[tok.i] = rule
+        for i, rule in rules.items():
+            tok = doc[i]
+            # "threatened to strike", "vowed to retaliate": the intent verb is the event, not the act
+            if tok.dep_ == "xcomp" and tok.head.i in rules and rules[tok.head.i].cameo[:2] in ("03", "13", "02", "10", "12"):
                 continue
             if rule.target == "reported_subj":
                 # "X failed to honor its commitments", said by someone: the speaker accuses X
                 quote = next((q for q in self.quotes if q.content.start <= tok.idx < q.content.end and q.kind != "direct"), None)
                 if quote is None or quote.speaker is None:
                     continue
-                subj = actor_for(doc, _subject(tok))
-                self.emit(tok, rule.cameo, quote.speaker, subj, f"verbs.csv:{rule.lemma}", nominal=False)
-                self.events[-1].modality = "asserted"
+                self.emit(tok, rule.cameo, [quote.speaker], self.parties(_subject(tok)), f"verbs.csv:{rule.lemma}",
+                          nominal=False, modality=("asserted", None))
                 continue
-            source, target = self.verb_slots(tok, rule)
+            sources, targets = self.verb_slots(tok, rule)
+            if not targets and rule.target != "none":
+                # the target of an announced act: "threatened to strike Israel"
+                for c in tok.children:
+                    if c.dep_ == "xcomp" and c.i in rules:
+                        targets = self.verb_slots(c, rules[c.i])[1]
+                        break
             for c in tok.children:
                 if c.dep_ in ("dobj", "attr", "nsubjpass"):
                     fired_objects.add(c.i)
-            key = rule.lemma + (f" {rule.particle}" if rule.particle else "") + (f" +{'|'.join(rule.objects)}" if rule.objects else "") + (f" {rule.prep}" if rule.prep else "")
-            self.emit(tok, rule.cameo, source, target, f"verbs.csv:{key}", nominal=False)
+            key = rule.lemma + (f" {rule.particle}" if rule.particle else "") + \
+                (f" +{'|'.join(rule.objects)}" if rule.objects else "") + (f" {rule.prep}" if rule.prep else "")
+            self.emit(tok, rule.cameo, sources, targets, f"verbs.csv:{key}", nominal=False)
         for tok in doc:
             if tok.pos_ not in ("NOUN", "PROPN") or tok.i in fired_objects:
                 continue
             code = self.kb.nouns.get(tok.lemma_.lower())
             if code is None or (doc._.ew_actor_at and doc._.ew_actor_at[tok.i] >= 0):
                 continue
-            source, target = self.noun_slots(tok)
-            self.emit(tok, code, source, target, f"nouns.csv:{tok.lemma_.lower()}", nominal=True)
+            sources, targets = self.noun_slots(tok)
+            self.emit(tok, code, sources, targets, f"nouns.csv:{tok.lemma_.lower()}", nominal=True)
         self.events.sort(key=lambda e: e.trigger.start)
         for n, e in enumerate(self.events, 1):
             e.id = f"e{n}"
@@ -338,16 +499,17 @@ class EventsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         coded = EventCoder(self.kb, doc).run()
-        # "did not blame either side" is no accusation: negated events are kept apart, for audit only
-        doc._.ew_events = [e for e in coded if not e.negated]
-        doc._.ew_negated_events = [e for e in coded if e.negated]
+        factual = [e for e in coded if not e.negated and e.modality in ("asserted", "reported", "intended")]
+        doc._.ew_events = factual
+        kept = {id(e) for e in factual}
+        doc._.ew_nonfactual_events = [e for e in coded if id(e) not in kept]
         return doc
 
 
 @Language.factory(
     FACTORY,
     default_config={"knowledge": ""},
-    assigns=["doc._.ew_events", "doc._.ew_negated_events"],
+    assigns=["doc._.ew_events", "doc._.ew_nonfactual_events"],
     requires=["doc._.ew_actors", "doc._.ew_dates", "doc._.ew_places", "doc._.ew_quotes", "token.dep"],
 )
 def make_events(nlp: Language, name: str, knowledge: str) -> EventsComponent:

@@ -14,7 +14,7 @@ attribute              written by                      holds
 ``ew_places``          eventwire.places.v1             list[Place]
 ``ew_quotes``          eventwire.quotes.v1             list[Quote]
 ``ew_events``          eventwire.events.v1             list[Event]
-``ew_negated_events``  eventwire.events.v1             list[Event] the text says did not happen
+``ew_nonfactual_events``  eventwire.events.v1          list[Event]: negated, hypothetical, alleged
 =====================  ==============================  ===========================
 """
 
@@ -31,7 +31,7 @@ ATTRIBUTES = (
     "ew_places",
     "ew_quotes",
     "ew_events",
-    "ew_negated_events",
+    "ew_nonfactual_events",
 )
 
 
