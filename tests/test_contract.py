@@ -11,7 +11,7 @@ ISO3 = re.compile(r"^([A-Z]{3}|IGO)$")
 SECTOR = re.compile(r"^[A-Z]{3}$")
 
 DOC_FIELDS = {"id", "text", "title", "published", "source", "url", "sentences", "actors", "quotes", "events",
-              "places", "dates"}
+              "nonfactual_events", "places", "dates"}
 ACTOR_FIELDS = {"text", "start", "end", "name", "country", "sector", "kind", "resolved"}
 QUOTE_FIELDS = {"kind", "content", "cue", "speaker", "addressee", "confidence"}
 EVENT_FIELDS = {"plover", "mode", "context", "cameo", "goldstein", "quad", "source", "target", "trigger", "sentence",
@@ -73,11 +73,15 @@ def test_every_field_of_the_contract(code):
             if e[slot]:
                 _span_ok(text, e[slot])
                 _country_ok(e[slot]["country"])
-        assert e["modality"] in ("asserted", "reported", "intended", "hypothetical")
-        assert isinstance(e["negated"], bool)
+        assert e["modality"] in ("asserted", "reported", "intended")
+        assert e["negated"] is False
+        assert e["sources"] and e["sources"][0] == e["source"] or not e["sources"] and e["source"] is None
         assert e["reported_by"] is None or e["reported_by"] in quote_ids
         assert e["coder"] == "eventwire.rules.v1"
         assert e["date"] is None or re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", e["date"])
+    for e in d["nonfactual_events"]:
+        assert EVENT_FIELDS <= e.keys()
+        assert e["negated"] or e["modality"] in ("hypothetical", "alleged")
     for p in d["places"]:
         assert PLACE_FIELDS <= p.keys()
         _span_ok(text, p)

@@ -32,6 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
+if not out.is_terminal:
+    out = Console(width=160)  # piped tables keep their columns readable
 err = Console(stderr=True)
 
 
@@ -63,7 +65,7 @@ def _fail(message: str, code: int = 1) -> None:
 def _actor(a: dict | None) -> str:
     if not a:
         return "-"
-    code = (a.get("country") or "?") + (a.get("sector") or "")
+    code = "/".join(x for x in (a.get("country") or "?", a.get("sector")) if x)
     return f"{a.get('name') or a.get('text')} [{code}]"
 
 
@@ -71,7 +73,7 @@ def print_document(d: Document) -> None:
     out.rule(f"[bold]{d.title or d.source or d.id}[/bold]  {d.published or 'undated'}  id={d.id}")
     t = Table(title=f"{len(d.events)} events", show_lines=False, expand=True)
     for col in ("trigger", "CAMEO", "PLOVER", "source", "target", "date", "notes"):
-        t.add_column(col, overflow="fold")
+        t.add_column(col, overflow="fold", no_wrap=col in ("CAMEO", "PLOVER", "date"))
     for e in d.events:
         notes = []
         if e.negated:
@@ -83,7 +85,7 @@ def print_document(d: Document) -> None:
     out.print(t)
     q = Table(title=f"{len(d.quotes)} quotes", expand=True)
     for col in ("kind", "speaker", "cue", "content"):
-        q.add_column(col, overflow="fold")
+        q.add_column(col, overflow="fold", no_wrap=col == "kind")
     for x in d.quotes:
         content = x.content.text if len(x.content.text) < 140 else x.content.text[:137] + "..."
         q.add_row(x.kind, _actor(x.speaker and x.speaker.to_dict()), (x.cue or {}).get("text") or "-", content)

@@ -284,8 +284,8 @@ class ActorResolver:
             self._add(ent, name=f"{c.name} government", country=key, sector="GOV", kind="government",
                       resolved=True, entity=idx, via="metonym")
             return
-        if ent.root.dep_ == "pobj" and ent.root.head.lower_ in LOCATIVE - {"to", "toward", "towards", "between", "on"}:
-            return  # "in Ukraine" is a location
+        if ent.root.dep_ == "pobj" and ent.root.head.lower_ in LOCATIVE - {"to", "toward", "towards", "between", "on", "at"}:
+            return  # "in Ukraine" is a location; "hit out at Turkey", "aid to Ukraine" name an actor
         idx = self._entity(f"country:{key}", name=c.name, country=key, sector=None, kind="country")
         self._add(ent, name=c.name, country=key, sector=None, kind="country", resolved=True, entity=idx, via="kb")
 
