@@ -144,8 +144,8 @@ class ActorResolver:
                 kind, key = kb_kind(ent)
                 if kind in ("country", "nationality", "capital", "seat") and "country" not in out:
                     out["country"] = key
-                elif kind == "place" and "country" not in out:
-                    out["country"] = key.split(":")[0]
+                elif kind == "place" and "country" not in out and self.kb.places[key].country:
+                    out["country"] = self.kb.places[key].country
                 elif kind == "org" and "country" not in out:
                     org = self.kb.organisations.get(key)
                     if org:
@@ -312,8 +312,8 @@ class ActorResolver:
                         k, key = kb_kind(ent)
                         if k in ("country", "capital", "nationality"):
                             country, via = key, "modifier"
-                        elif k == "place":
-                            country, via = key.split(":")[0], "modifier"
+                        elif k == "place" and self.kb.places[key].country:
+                            country, via = self.kb.places[key].country, "modifier"
                         elif g.i < len(self._at) and self._at[g.i] is not None and self._at[g.i].country:
                             country, via = self._at[g.i].country, "modifier"
                             sector = sector or self._at[g.i].sector
@@ -383,8 +383,8 @@ class ActorResolver:
                     k, key = kb_kind(ent)
                     if k in ("nationality", "country", "capital") and key not in countries:
                         countries.append(key)
-                    elif k == "place" and key.split(":")[0] not in countries:
-                        countries.append(key.split(":")[0])
+                    elif k == "place" and self.kb.places[key].country not in (None, *countries):
+                        countries.append(self.kb.places[key].country)
                 start = min(start, m.left_edge.i)
             if any(self.taken[i] for i in range(start, tok.i)):
                 start = tok.i

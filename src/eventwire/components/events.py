@@ -48,6 +48,7 @@ CODER = "eventwire.rules.v1"
 
 _INTEND = {"hope", "plan", "intend", "want", "seek", "aim", "try", "wish", "attempt", "prepare", "expect",
            "decide", "move", "consider", "propose", "look"}
+_READY = {"ready", "willing", "prepared", "eager", "determined", "keen", "poised", "set"}
 _HYPOTHETICAL = {"could", "might", "may", "should", "must", "can"}
 _FUTURE = {"will", "would", "shall", "'ll"}
 _SUBJ = ("nsubj", "csubj")
@@ -91,7 +92,7 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         poss = next((c for c in tok.head.children if c.dep_ == "poss"), None)
         if poss is not None:
             return poss
-    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp") and tok.head.i != tok.i:
+    if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "acomp") and tok.head.i != tok.i:
         head = tok.head
         if head.dep_ == "prep" and tok.dep_ == "pcomp":
             head = head.head
@@ -189,7 +190,6 @@ class EventCoder:
                 objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("pobj", "dobj")}
         if tok.dep_ in ("acl", "relcl"):
             objects.add(tok.head.lemma_.lower())
-        subject_is_compound = any(c.dep_ in _SUBJ and any(g.dep_ == "conj" for g in c.children) for c in children)
         fallback = None
         for r in rules:
             if r.particle and r.particle not in particles:
@@ -198,11 +198,10 @@ class EventCoder:
                 continue
             if r.target == "ccomp_subj" and not any(c.dep_ == "ccomp" for c in children):
                 continue  # "charged that X ..." needs its clause; "charged with murder" falls through
-            if r.prep and r.prep not in preps:
-                # "call on X" does not fire on a bare "call"; but "Egypt and Sudan are cooperating" names
-                # its partner in the subject, so the plain prepositional reading stands
-                if fallback is None and not r.objects and not r.particle and subject_is_compound:
-                    fallback = r
+            if r.prep and r.prep not in preps and not r.objects and not r.particle:
+                # the preposition is all that tells this row apart ("call on X", "speak with X"): it must
+                # be there; otherwise it is the reading of last resort ("Egypt and Sudan are cooperating")
+                fallback = fallback or r
                 continue
             return r
         return fallback
@@ -337,7 +336,7 @@ class EventCoder:
                 return "reported", q.id
         if auxes & _FUTURE:
             return "intended", None
-        if tok.dep_ in ("xcomp", "ccomp") and tok.head.lemma_ in _INTEND:
+        if tok.dep_ in ("xcomp", "ccomp") and (tok.head.lemma_ in _INTEND or tok.head.lemma_ in _READY):
             return "intended", None
         return "asserted", None
 

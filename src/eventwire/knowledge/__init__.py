@@ -95,7 +95,7 @@ class PlaceEntry:
     key: str
     name: str
     names: tuple[str, ...]
-    country: str
+    country: str | None
     lat: float | None
     lon: float | None
     feature: str
@@ -217,6 +217,7 @@ def _build(folder: pathlib.Path) -> KnowledgeBase:
     for i, r in enumerate(_read(folder, "places.csv")):
         pop = r.get("population") or ""
         gid = r.get("geonameid") or ""
+        # a multinational feature (a sea, a region such as "Latin America") has no country
         key = f"{r['country']}:{r['name']}"
         if key in kb.places:
             key = f"{key}:{i}"
@@ -224,7 +225,7 @@ def _build(folder: pathlib.Path) -> KnowledgeBase:
             key=key,
             name=r["name"],
             names=tuple(dict.fromkeys([r["name"], *_split(r.get("aliases"))])),
-            country=r["country"].upper(),
+            country=r["country"].upper() or None,
             lat=_float(r.get("lat")),
             lon=_float(r.get("lon")),
             feature=r.get("feature") or "place",
