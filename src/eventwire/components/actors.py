@@ -71,6 +71,7 @@ class ActorResolver:
         self.by_name: dict[str, int] = {}
         self.by_surname: dict[str, int] = {}
         self.by_noun: dict[str, int] = {}  # sector noun lemma -> last actor index with a country
+        self.by_title: dict[str, int] = {}  # title word ("minister") -> last person entity with that title
         self._tokens: list[tuple[int, int]] = []
         self._at: list[Actor | None] = [None] * len(doc)
         self.ent_at: list[Span | None] = [None] * len(doc)
@@ -232,6 +233,11 @@ class ActorResolver:
         if len(words) > 1:
             self.by_surname.setdefault(words[-1].lower(), idx)
         e = self.entities[idx]
+        # "Interior Minister Claire Dubois ... The minister said": titles point back to the person
+        for role in (desc.get("role"), e.get("role")):
+            for w in (role or "").lower().replace("-", " ").split():
+                if self.kb.title(w):
+                    self.by_title[w] = idx
         self._add(
             span, name=e.get("name") or name, country=e.get("country"), sector=e.get("sector"), kind="person",
             resolved=bool(e.get("country")), entity=idx, role=e.get("role"),
@@ -317,6 +323,16 @@ class ActorResolver:
                         elif g.i < len(self._at) and self._at[g.i] is not None and self._at[g.i].country:
                             country, via = self._at[g.i].country, "modifier"
                             sector = sector or self._at[g.i].sector
+        if country is None and kind == "person" and not countries:
+            # "the minister", "the spokeswoman": the last person who bore that title
+            person = self.by_title.get(noun.lemma_.lower()) if noun.lemma_.lower() in self.by_title else self.by_title.get(noun.lower_)
+            if person is not None:
+                e = self.entities[person]
+                span = self.doc[start : noun.i + 1]
+                self._add(span, name=e.get("name"), country=e.get("country"), sector=e.get("sector"), kind="person",
+                          resolved=bool(e.get("country")), entity=person, role=e.get("role"), via="coref",
+                          canonical=e.get("canonical"))
+                return
         if country is None:
             prev = self.by_noun.get(noun.lemma_.lower())
             if prev is not None:

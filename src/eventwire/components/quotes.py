@@ -53,19 +53,30 @@ class Marked:
 
 
 def find_marked(text: str) -> list[Marked]:
-    """Pair quote marks paragraph by paragraph; never raises on unbalanced marks."""
+    """Pair quote marks paragraph by paragraph; never raises on unbalanced marks.
+
+    A quote left open at a paragraph's end continues when the next paragraph opens with the same mark
+    (the news convention for long quotes); otherwise it runs to the paragraph's end. A closing mark
+    with no opening one closes a quote that began with its paragraph."""
     out: list[Marked] = []
     pending: tuple[int, int, str] | None = None  # (content start, paragraph end, mark) left open
     for para_match in re.finditer(r"[^\n]+", text):
         p0, para = para_match.start(), para_match.group(0)
         lead = len(para) - len(para.lstrip())
-        if pending is not None and para[lead : lead + 1] == pending[2]:
-            out.append(Marked(pending[0], pending[1], 0))  # a quote continued into this paragraph
+        if pending is not None:
+            out.append(Marked(pending[0], pending[1], 0))  # continued here, or ran to its paragraph's end
         pending = None
         open_mark: str | None = None
         open_at = 0
+        closed_any = False
         for i, ch in enumerate(para):
             if open_mark is None:
+                if ch in ("”", "»") and not closed_any and not any(c in para[:i] for c in "“«\""):
+                    # "We will fight on,” the commander said: the opening mark is missing
+                    if len(re.findall(r"\w+", para[lead:i])) >= 3:
+                        out.append(Marked(p0 + lead, p0 + i, 0))
+                        closed_any = True
+                    continue
                 if ch in PAIRS or ch == '"':
                     if ch == "‘" and i > 0 and _LETTER.match(para[i - 1]):
                         continue
@@ -75,8 +86,11 @@ def find_marked(text: str) -> list[Marked]:
                     continue  # an apostrophe inside a word, not a closing mark
                 out.append(Marked(p0 + open_at + 1, p0 + i, 0))
                 open_mark = None
+                closed_any = True
         if open_mark is not None and open_mark in ("“", '"', "«"):
             pending = (p0 + open_at + 1, p0 + len(para), open_mark)
+    if pending is not None:
+        out.append(Marked(pending[0], pending[1], 0))
     result = []
     for m in out:
         m.words = len(re.findall(r"\w+", text[m.start : m.end]))
@@ -99,17 +113,28 @@ class QuoteFinder:
         return self.sents[max(0, bisect.bisect_right(self.sent_starts, char) - 1)]
 
     def is_cue(self, tok: Token) -> bool:
-        row = self.kb.cues.get(tok.lemma_.lower())
-        return bool(row) and row.get("kind", "verb") == "verb" and tok.pos_ in ("VERB", "AUX") and tok.lemma_ != "be"
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_ == "be":
+            return False
+        lemma = tok.lemma_.lower()
+        row = self.kb.cues.get(lemma)
+        if row and row.get("kind", "verb") == "verb":
+            return True
+        # phrasal cues from cues.csv: "pointed out that", "made clear that"
+        return any(f"{lemma} {c.lower_}" in self.kb.cues for c in tok.children if c.dep_ in ("prt", "dobj", "acomp", "advmod"))
 
     def speaker_of(self, cue: Token) -> tuple[ActorRef | None, Token | None]:
         doc = self.doc
-        subj = next((c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if cue.lemma_ in ("cite", "quote"):
-            # "the statement cited Putin as saying": the one cited speaks
-            obj = next((c for c in cue.children if c.dep_ == "dobj"), None)
+        subj = next((c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass") and not c.is_punct), None)
+        if subj is None and any(c.dep_ == "nsubj" and c.is_punct for c in cue.children):
+            # «...,» said the minister: the parser took the closing mark for the subject
+            subj = next((c for c in cue.children if c.dep_ in ("nsubj", "dobj", "attr") and not c.is_punct and c.i > cue.i), None)
+        head = cue.head.head if cue.head.dep_ == "prep" else cue.head
+        if cue.lemma_ in ("cite", "quote") or (cue.i != head.i and head.lemma_ in ("cite", "quote")):
+            # "the statement cited Putin as saying", "X was quoted as saying": the one cited speaks
+            holder = cue if cue.lemma_ in ("cite", "quote") else head
+            obj = next((c for c in holder.children if c.dep_ in ("dobj", "nsubjpass")), None)
             if obj is not None:
-                subj = obj
+                return self._speaker(obj)
         if subj is not None and subj.dep_ == "nsubjpass":
             agent = next((c for c in cue.children if c.dep_ == "agent"), None)
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
@@ -129,6 +154,10 @@ class QuoteFinder:
                 subj = next((c for c in cue.head.children if c.dep_ == "nsubj"), None)
         if subj is None:
             return None, None
+        return self._speaker(subj)
+
+    def _speaker(self, subj: Token) -> tuple[ActorRef | None, Token | None]:
+        doc = self.doc
         actor = actor_for(doc, subj)
         if actor is not None:
             return actor.ref(), subj
@@ -166,6 +195,14 @@ class QuoteFinder:
                     end = min(end, subj.left_edge.i)
             if self.doc[start].lower_ == "that":
                 start += 1
+            # "said the border would stay open, while Varga warned that ...": stop at the next speaker
+            for t in self.doc[start:end]:
+                if t.i not in (cue.i, clause.i) and self.speaks(t) and any(c.dep_ == "nsubj" for c in t.children):
+                    cut = t.left_edge.i
+                    while cut > start and (self.doc[cut - 1].is_punct or self.doc[cut - 1].dep_ in ("mark", "cc")):
+                        cut -= 1
+                    end = min(end, cut)
+                    break
             return (start, end) if end > start else None
         obj = next((c for c in cue.children if c.dep_ == "dobj" and c.i > cue.i), None)
         if obj is not None and cue.lemma_ in OBJECT_CONTENT:
@@ -177,7 +214,80 @@ class QuoteFinder:
         prep = next((c for c in cue.children if c.dep_ == "prep" and c.lower_ in ("of", "about")), None)
         if prep is not None and cue.lemma_ in ("accuse", "warn", "complain", "speak"):
             return prep.left_edge.i, prep.right_edge.i + 1
+        doc = self.doc
+        if cue.dep_ == "parataxis" and cue.head.i > cue.i:
+            # "The embargo, Olga Sorensen said, would remain in place": the cue sits inside what was said
+            head = cue.head
+            return head.left_edge.i, head.right_edge.i + 1
+        sent = self.sent_at(cue.idx)
+        # "said in a statement that ...": the clause hangs under the statement, after "that"
+        for t in doc[cue.i + 1 : sent.end]:
+            if t.lower_ == "that" and t.dep_ == "mark" and t.head.i > t.i:
+                return t.i + 1, t.head.right_edge.i + 1
+            if self.is_cue(t):
+                break
+        if cue.lemma_ in ("say", "add", "claim", "insist", "argue", "predict", "suggest", "warn", "state"):
+            # the parse lost the clause ("said the strike could last weeks"): what follows the cue
+            start = cue.i + 1
+            if start < sent.end and doc[start].dep_ in ("nsubj", "det", "compound", "amod", "nummod") or \
+                    (start < sent.end and doc[start].pos_ in ("DET", "NOUN", "PROPN", "PRON", "NUM")):
+                end = sent.end
+                while end > start and doc[end - 1].is_punct:
+                    end -= 1
+                if end - start >= 4 and not any(self.is_cue(t) for t in doc[start:end]):
+                    return start, end
         return None
+
+    def speaks(self, tok: Token) -> bool:
+        """A cue that reports speech that happened: not "must explain", "did not say", "wants to add"."""
+        if not self.is_cue(tok) or tok.dep_ == "xcomp":
+            return False
+        if tok.tag_ == "VBN" and tok.dep_ in ("advcl", "acl") and not any(c.dep_ in ("aux", "auxpass") for c in tok.children):
+            return False  # "Asked whether ..., the colonel replied": someone else asked
+        return not any(c.dep_ in ("aux", "neg") and c.lower_ in _MODALS | {"not", "n't", "never"} for c in tok.children)
+
+    def is_fragment(self, span: Span) -> bool:
+        """Quoted words that are part of the reporter's own sentence ("vowed to “finish the job”",
+        "said her country was “open to every proposal”"): the speaker's words, but not a quote that
+        stands alone. A quote after a colon, or one that opens its sentence, stands alone; so does one
+        with its own subject ("said "we will win" and left")."""
+        doc = self.doc
+        before = span.start - 1
+        while before >= 0 and doc[before].is_punct and doc[before].text not in (":",):
+            before -= 1
+        if before < 0 or doc[before].text == ":" or doc[before].is_sent_end or doc[before].sent.start != span.sent.start:
+            return False
+        # the second half of a split quote: «The border,» said X, «will reopen on Monday.»
+        opener = span.start - 1
+        while opener >= 0 and doc[opener].is_punct and doc[opener].text not in (",",):
+            opener -= 1
+        if opener >= 0 and doc[opener].text == "," and any(
+                t.is_punct and t.text in ("”", "»", '"') for t in doc[span.sent.start : opener]):
+            return False
+        if any(t.dep_ in ("nsubj", "nsubjpass") and span.start <= t.head.i < span.end for t in span):
+            return False
+        return True
+
+    def is_term(self, m: Marked) -> bool:
+        """A quoted name or label ("a “foreign agent” label"): a scare quote, not the speaker's words."""
+        span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or len(span) > 3:
+            return False
+        root = span.root
+        return root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end)
+
+    def colon_speaker(self, char: int) -> tuple[ActorRef | None, Token | None] | None:
+        """The subject of the clause a colon closes, when the quote follows the colon."""
+        colon = self.text.rfind(":", 0, char)
+        span = self.doc.char_span(colon, colon + 1, alignment_mode="expand") if colon >= 0 else None
+        if span is None:
+            return None
+        head = span.root.head
+        subj = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < span.start), None)
+        if subj is None:
+            return None
+        speaker = self._speaker(subj)
+        return speaker if speaker[0] is not None and (speaker[0].country or speaker[0].kind) else None
 
     def cue_record(self, cue: Token) -> dict:
         return {"start": cue.idx, "end": cue.idx + len(cue.text), "text": cue.text, "lemma": cue.lemma_.lower()}
@@ -224,18 +334,28 @@ class QuoteFinder:
             cue = min(cands, key=lambda t: min(abs(t.i - span.start), abs(t.i - span.end))) if cands else None
             sent_idx = bisect.bisect_right(self.sent_starts, m.start) - 1
             long_enough = m.words >= 3
-            if cue is not None and long_enough:
-                # is the quote the cue's whole complement, or only a few words inside reported speech?
-                content = self.content_of(cue)
-                if content and m.words <= 6 and content[0] <= span.start and span.end <= content[1] and (content[1] - content[0]) > len(span) + 2:
-                    continue  # a partial quote: the indirect pass makes it a mixed quote
+            colon = text[max(0, m.start - 3) : m.start - 1].rstrip().endswith(":")
+            if cue is not None and long_enough and not self.is_fragment(span):
                 speaker, _ = self.speaker_of(cue)
                 q = self.add("direct", m.start, m.end, cue, speaker, self.addressee_of(cue), 0.9 if speaker else 0.6)
                 used_cues.add(cue.i)
                 last_direct, last_direct_sent = q, sent_idx
-            elif cue is None and long_enough and last_direct is not None and sent_idx - last_direct_sent <= 2 and m.words >= 4:
+            elif cue is not None and long_enough:
+                # a few words quoted inside reported speech: a mixed quote
+                content = self.content_of(cue)
+                if content and content[0] <= span.start and span.end <= content[1]:
+                    continue  # the indirect pass makes the cue's whole report a mixed quote
+                speaker, _ = self.speaker_of(cue)
+                self.add("mixed", m.start, m.end, cue, speaker, self.addressee_of(cue), 0.7 if speaker else 0.5)
+                used_cues.add(cue.i)
+            elif colon and long_enough and self.colon_speaker(m.start) is not None:
+                # "Defence Minister Keiko Arai was blunt: “Our patience is not unlimited.”"
+                speaker, _ = self.colon_speaker(m.start)
+                q = self.add("direct", m.start, m.end, None, speaker, None, 0.75)
+                last_direct, last_direct_sent = q, sent_idx
+            elif cue is None and long_enough and last_direct is not None and sent_idx - last_direct_sent <= 2:
+                # a continuation with no cue of its own: the speaker carries over
                 q = self.add("direct", m.start, m.end, None, last_direct.speaker, None, 0.7)
-                q.cue = None
                 last_direct_sent = sent_idx
             elif phrase and long_enough:
                 continue  # "according to X": the indirect pass takes it
@@ -250,7 +370,7 @@ class QuoteFinder:
         for tok in doc:
             if tok.i in used_cues or inside_direct[tok.i] or not self.is_cue(tok):
                 continue
-            if tok.dep_ == "xcomp" or any(c.dep_ in ("aux", "neg") and c.lower_ in _MODALS | {"not", "n't", "never"} for c in tok.children):
+            if not self.speaks(tok):
                 continue  # "must explain", "did not say": no speech happened
             content = self.content_of(tok)
             if content is None:
@@ -262,7 +382,7 @@ class QuoteFinder:
             if speaker is None:
                 continue
             ca, cb = doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)
-            mixed = any(m.start >= ca and m.end <= cb for m in marked)
+            mixed = any(m.start >= ca and m.end <= cb and not self.is_term(m) for m in marked)
             self.add("mixed" if mixed else "indirect", ca, cb, tok, speaker, self.addressee_of(tok), 0.75)
         # "according to X"
         for tok in doc:
@@ -278,6 +398,13 @@ class QuoteFinder:
                     a, b = sent.start, tok.i
                 else:
                     a, b = phrase_end, sent.end
+                # "According to X, Putin welcomed the deal and said ...": Putin's own words are his quote
+                for t in doc[a:b]:
+                    if self.speaks(t) and t.i > a and t.head.i != t.i and t.dep_ == "conj":
+                        b = t.i
+                        while b > a and (doc[b - 1].is_punct or doc[b - 1].dep_ == "cc"):
+                            b -= 1
+                        break
                 while b > a and doc[b - 1].is_punct:
                     b -= 1
                 if b <= a:
