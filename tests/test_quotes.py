@@ -22,7 +22,10 @@ def test_apostrophes_are_not_closing_marks():
 def test_unbalanced_marks_never_fail():
     for text in ('He said "unclosed and went on.', "“Open “open ” close", '"', "”stray", "‘"):
         find_marked(text)  # no exception
-    assert contents('He said "unclosed and went on.\n\nNext paragraph.') == []
+    # an opening mark never closed runs to its paragraph's end, no further
+    assert contents('He said "unclosed and went on.\n\nNext paragraph.') == ["unclosed and went on."]
+    # a closing mark never opened closes a quote that began with its paragraph
+    assert contents("Intro line.\nWe will fight on to the end,” the commander said.") == ["We will fight on to the end,"]
 
 
 def test_quote_continued_over_paragraphs():
