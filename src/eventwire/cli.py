@@ -174,19 +174,55 @@ def events(
 
 @app.command()
 def quotes(
-    db: Annotated[str, typer.Option(help="DuckDB file to read.")] = DEFAULT_DB,
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Articles to read (files, folders, - for stdin); without any, the store.")] = None,
+    published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD for the articles.")] = None,
+    db: Annotated[str, typer.Option(help="DuckDB file to read when no PATH is given.")] = DEFAULT_DB,
     speaker: Annotated[Optional[str], typer.Option(help="Only quotes whose speaker name contains this.")] = None,
-    limit: Annotated[int, typer.Option(help="How many rows.", min=1)] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many rows.", min=0)] = 0,
+    limit: Annotated[int, typer.Option(help="How many rows from the store.", min=1)] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many rows of the store.", min=0)] = 0,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline.")] = None,
 ) -> None:
-    """List stored quotes."""
+    """Who said what: quotes with their speakers, from articles or from the store."""
+    columns = ["doc_title", "kind", "speaker_name", "speaker_country", "cue_text", "content_text"]
+    if not paths:
+        try:
+            with Store(db, read_only=True) as store:
+                rows = store.quotes(speaker=speaker, limit=limit, offset=offset)
+        except EventwireError as exc:
+            _fail(str(exc))
+        _print_rows(rows, format, columns)
+        return
+    if published:
+        try:
+            parse_published(published, "--published")
+        except InputError as exc:
+            _fail(str(exc), 2)
     try:
-        with Store(db, read_only=True) as store:
-            rows = store.quotes(speaker=speaker, limit=limit, offset=offset)
+        nlp = load_pipeline(model)
     except EventwireError as exc:
         _fail(str(exc))
-    _print_rows(rows, format, ["doc_title", "kind", "speaker_name", "speaker_country", "cue_text", "content_text"])
+    rows, failed = [], 0
+    for result in code_documents(read_paths(paths, published), nlp):
+        if isinstance(result, InputError):
+            failed += 1
+            err.print(f"[red]eventwire:[/red] {result}", highlight=False, soft_wrap=True)
+            continue
+        for q in result.quotes:
+            name = (q.speaker.name or q.speaker.text) if q.speaker else None
+            if speaker and speaker.lower() not in (name or "").lower():
+                continue
+            rows.append({
+                "doc_id": result.id, "doc_title": result.title or result.source, "id": q.id, "kind": q.kind,
+                "speaker_name": name, "speaker_text": q.speaker.text if q.speaker else None,
+                "speaker_country": q.speaker.country if q.speaker else None,
+                "speaker_sector": q.speaker.sector if q.speaker else None,
+                "cue_text": (q.cue or {}).get("text"), "content_text": q.content.text,
+                "content_start": q.content.start, "content_end": q.content.end, "confidence": q.confidence,
+            })
+    _print_rows(rows, format, columns)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_rows(rows: list[dict], format: Format, columns: list[str]) -> None:

@@ -159,6 +159,14 @@ class ActorResolver:
                 row = self.kb.sector_term(phrase) or (self.kb.sector_term(words[j].lower_) if n == 1 else None)
                 if row and row.get("kind") != "person" and "org_sector" not in out:
                     out["org_sector"] = row.get("sector")
+        if "country" not in out:
+            # "the office's spokeswoman": an organisation named earlier by the same noun
+            for t in words:
+                prev = self.by_noun.get(t.lemma_.lower())
+                if prev is not None and self.actors[prev].country and t.pos_ == "NOUN":
+                    out["country"] = self.actors[prev].country
+                    out["org_sector"] = self.actors[prev].sector or out.get("org_sector")
+                    break
         if any(t.lower_ in _MIL_MODIFIERS for t in words) and out.get("org_sector") in (None, "GOV"):
             if not any(t.lower_ in ("ministry", "minister", "secretary", "department") for t in words):
                 out["org_sector"] = "MIL"
@@ -251,8 +259,12 @@ class ActorResolver:
         if kind == "org":
             org = self.kb.organisations[key]
             idx = self._entity(f"org:{key}", name=org.name, country=org.country, sector=org.sector, kind=org.kind)
-            self._add(span, name=org.name, country=org.country, sector=org.sector,
-                      kind="igo" if org.kind != "ngo" else "ngo", resolved=True, entity=idx, via="kb", canonical=org.name)
+            a = self._add(span, name=org.name, country=org.country, sector=org.sector,
+                          kind="igo" if org.kind != "ngo" else "ngo", resolved=True, entity=idx, via="kb", canonical=org.name)
+            head = ent.root.head
+            if a is not None and ent.root.dep_ in ("compound", "nmod") and head.i >= ent.end and head.pos_ == "NOUN":
+                # "the United Nations human rights office ... the office's spokeswoman"
+                self.by_noun[head.lemma_.lower()] = len(self.actors) - 1
             return
         if kind == "seat":
             c = self.kb.countries.get(key)
@@ -305,6 +317,8 @@ class ActorResolver:
         kind = "person" if (row or {}).get("kind") == "person" or (title and not row) else "group"
         if row and row.get("kind") == "org":
             kind = "org"
+        if kind == "person" and noun.tag_ in ("NNS", "NNPS"):
+            kind = "group"  # "officers", "diplomats": plural, never the antecedent of he or she
         country = countries[0] if countries else None
         via = "modifier" if countries else None
         if country is None and any(t.lower_ in ("international", "multinational", "global") for t in noun.children):
@@ -366,20 +380,50 @@ class ActorResolver:
             idx = self._entity(f"group:{key}:people", name=ent.text, country=key, sector="CVL", kind="group")
             self._add(ent, name=ent.text, country=key, sector="CVL", kind="group", resolved=True, entity=idx, via="kb")
 
+    def context_countries(self) -> None:
+        """An official with no stated country ("Interior Minister Raul Cardenas" in an article about
+        Peru) takes the document's main country, flagged unresolved (via="context")."""
+        counts: dict[str, int] = {}
+        for ent in self.doc.ents:
+            kind, key = kb_kind(ent)
+            if kind in ("country", "capital", "nationality"):
+                counts[key] = counts.get(key, 0) + 1
+            elif kind == "place" and self.kb.places[key].country:
+                c = self.kb.places[key].country
+                counts[c] = counts.get(c, 0) + 1
+        if not counts:
+            return
+        best = max(counts, key=counts.get)
+        if counts[best] < 2 or counts[best] < 0.4 * sum(counts.values()):
+            return  # no clear main country: leave it unknown rather than guess
+        for a in self.actors:
+            if a.kind == "person" and a.country is None and a.sector in ("GOV", "MIL", "COP", "LEG", "JUD", "OPP"):
+                a.country, a.resolved, a.via = best, False, "context"
+                if a.entity is not None:
+                    self.entities[a.entity].setdefault("country", best)
+
     # ------------------------------------------------------------ run
     def run(self) -> tuple[list[Actor], list[dict], list[int]]:
         doc = self.doc
         ents = list(doc.ents)
         for ent in ents:
             kind, _ = kb_kind(ent)
-            if ent.label_ == "PERSON":
-                self.person(ent)
+            if ent.label_ == "PERSON" or (kind == "" and _strip_det(ent).text.lower() in self.by_surname):
+                self.person(ent)  # a surname seen with its full name is that person, whatever the model says
             elif kind in ("org", "seat") or (ent.label_ in ("ORG", "NORP") and kind == ""):
                 if ent.label_ == "NORP" and kind == "":
                     continue
                 self.organisation(ent)
             elif kind in ("country", "capital"):
                 self.state(ent)
+        # a surname the model did not tag ("Mamani said ..."), after the full name was seen
+        for tok in doc:
+            if tok.pos_ == "PROPN" and not self.taken[tok.i] and tok.lower_ in self.by_surname and not tok.ent_type_:
+                idx = self.by_surname[tok.lower_]
+                e = self.entities[idx]
+                self._add(doc[tok.i : tok.i + 1], name=e.get("name"), country=e.get("country"), sector=e.get("sector"),
+                          kind="person", resolved=bool(e.get("country")), entity=idx, role=e.get("role"), via="coref",
+                          canonical=e.get("canonical"))
         # sector nouns, with or without a nationality before them
         for tok in doc:
             if tok.pos_ not in ("NOUN", "PROPN") or self.taken[tok.i]:
@@ -412,6 +456,7 @@ class ActorResolver:
             kind, _ = kb_kind(ent)
             if kind == "nationality" and not self.taken[ent.start]:
                 self.nationals(ent)
+        self.context_countries()
         order = sorted(range(len(self.actors)), key=lambda i: self.actors[i].start)
         actors = [self.actors[i] for i in order]
         spans = [self._tokens[i] for i in order]
