@@ -204,8 +204,11 @@ class ActorResolver:
         if len(words) == 1 and name.lower() in self.by_surname:
             idx = self.by_surname[name.lower()]
         known = self.kb.people(name, self.day)
-        if idx is None and known and (len(words) > 1 or known[0].holds_on(self.day)):
-            o = known[0]
+        # a bare surname is the officeholder only when in office that day, or when the text gives the
+        # same office ("President Mugabe"): never a guess at a famous namesake
+        titled = [o for o in known if desc.get("role") and any(w in o.role.lower() for w in desc["role"].split())]
+        if idx is None and known and (len(words) > 1 or known[0].holds_on(self.day) or titled):
+            o = known[0] if (len(words) > 1 or known[0].holds_on(self.day)) else titled[0]
             info = {
                 "name": name if len(words) > 1 else o.name, "canonical": o.name, "country": o.country, "sector": o.sector if o.holds_on(self.day) else o.sector,
                 "kind": "person", "gender": o.gender, "role": o.role if o.holds_on(self.day) else None,
@@ -266,6 +269,14 @@ class ActorResolver:
                 # "the United Nations human rights office ... the office's spokeswoman"
                 self.by_noun[head.lemma_.lower()] = len(self.actors) - 1
             return
+        if kind == "group":
+            g = self.kb.group(key, self.day)
+            if g is not None:
+                idx = self._entity(f"group:{key}", name=g.name, country=g.country, sector=g.sector, kind="group")
+                self._add(span, name=g.name, country=g.country, sector=g.sector,
+                          kind="group" if g.kind == "ethnic_group" else "org", resolved=g.country is not None,
+                          entity=idx, via="kb", canonical=g.name)
+                return
         if kind == "seat":
             c = self.kb.countries.get(key)
             name = f"{c.name} government" if c else span.text
@@ -377,8 +388,25 @@ class ActorResolver:
             self._add(ent, name=c.name, country=key, sector=sector, kind="country", resolved=True, entity=idx, via="modifier")
             return
         if ent.text in c.demonyms:
-            idx = self._entity(f"group:{key}:people", name=ent.text, country=key, sector="CVL", kind="group")
-            self._add(ent, name=ent.text, country=key, sector="CVL", kind="group", resolved=True, entity=idx, via="kb")
+            # "Bosnian Serbs", "ethnic Albanians in southern Serbia": an ethnic group of another state
+            country, sector, via = key, "CVL", "kb"
+            for child in head.children:
+                k, other = kb_kind(self.kb_at[child.i] or self._ent_of(child))
+                if child.dep_ in ("amod", "compound", "nmod") and child.i < head.i and k in ("nationality", "country"):
+                    country, sector, via = other, "ETH", "modifier"
+                elif child.dep_ in ("amod", "compound") and k == "place" and self.kb.places[other].country:
+                    country, sector, via = self.kb.places[other].country, "ETH", "modifier"
+                elif child.lower_ == "ethnic":
+                    sector = "ETH"
+                elif child.dep_ == "prep" and child.lower_ in ("in", "of", "from"):
+                    for g in child.children:
+                        k2, other2 = kb_kind(self.kb_at[g.i] or self._ent_of(g))
+                        if k2 in ("country", "capital"):
+                            country, sector, via = other2, "ETH", "modifier"
+                        elif k2 == "place" and self.kb.places[other2].country:
+                            country, sector, via = self.kb.places[other2].country, "ETH", "modifier"
+            idx = self._entity(f"group:{country}:{ent.text.lower()}", name=ent.text, country=country, sector=sector, kind="group")
+            self._add(ent, name=ent.text, country=country, sector=sector, kind="group", resolved=True, entity=idx, via=via)
 
     def context_countries(self) -> None:
         """An official with no stated country ("Interior Minister Raul Cardenas" in an article about
@@ -410,7 +438,7 @@ class ActorResolver:
             kind, _ = kb_kind(ent)
             if ent.label_ == "PERSON" or (kind == "" and _strip_det(ent).text.lower() in self.by_surname):
                 self.person(ent)  # a surname seen with its full name is that person, whatever the model says
-            elif kind in ("org", "seat") or (ent.label_ in ("ORG", "NORP") and kind == ""):
+            elif kind in ("org", "seat", "group") or (ent.label_ in ("ORG", "NORP") and kind == ""):
                 if ent.label_ == "NORP" and kind == "":
                     continue
                 self.organisation(ent)

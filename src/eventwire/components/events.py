@@ -410,6 +410,11 @@ class EventCoder:
             conf -= 0.1
         if mood != "asserted":
             conf -= 0.05
+        # the sentence's main event sits near the root of its parse; embedded ones are less central
+        depth, node = 0, tok
+        while node.head.i != node.i and depth < 6:
+            node, depth = node.head, depth + 1
+        conf -= 0.03 * depth
         has_date = date is not None and date.value
         ev = Event(
             id=f"e{len(self.events) + 1}",
@@ -466,11 +471,16 @@ class EventCoder:
                 continue
             sources, targets = self.verb_slots(tok, rule)
             if not targets and rule.target != "none":
-                # the target of an announced act: "threatened to strike Israel"
+                # the target of an announced act: "threatened to strike Israel", "vowed to retaliate against X"
                 for c in tok.children:
-                    if c.dep_ == "xcomp" and c.i in rules:
+                    if c.dep_ != "xcomp":
+                        continue
+                    if c.i in rules:
                         targets = self.verb_slots(c, rules[c.i])[1]
-                        break
+                    if not targets:
+                        obj = next((g for g in c.children if g.dep_ in ("dobj", "dative")), None)
+                        targets = self.parties(_pobj(c, _TARGET_PREPS) or obj, through_preps=True)
+                    break
             for c in tok.children:
                 if c.dep_ in ("dobj", "attr", "nsubjpass"):
                     fired_objects.add(c.i)

@@ -6,7 +6,7 @@ international bodies, seats of power, officeholders) on exact token text and rew
 
 * our matches win over the model's entities they overlap, and each carries its knowledge-base key in
   ``Span.kb_id_`` (``country:ARM``, ``nationality:ARM``, ``capital:ARM``, ``place:AZE:Stepanakert``,
-  ``org:UNO``, ``seat:RUS``, ``person``);
+  ``org:UNO``, ``seat:RUS``, ``group:hamas``, ``person``);
 * except that a model ORG/FAC/EVENT/LAW entity that merely contains a nationality or country word
   ("the Russian Foreign Ministry", "Armenia's Security Council") is kept whole: the actors stage reads
   the country from inside it.
@@ -68,6 +68,11 @@ def _patterns(kb: KnowledgeBase):
     for term, row in kb.sectors.items():
         if row.get("kind") == "seat" and row.get("country"):
             yield "ORG", f"seat:{row['country'].upper()}", _capitalise(term)
+    for key, rows in kb.groups.items():
+        label = "NORP" if rows[0].kind == "ethnic_group" else "ORG"
+        for g in rows:
+            for n in g.names:
+                yield label, f"group:{key}", n
     for o in kb.officeholders:
         for n in o.names:
             yield "PERSON", "person", n

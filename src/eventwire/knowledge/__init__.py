@@ -7,6 +7,7 @@ countries.csv       ISO alpha-3, names, adjectives, demonyms, capital and coordi
 igos.csv            international organisations, courts and NGOs
 places.csv          cities, regions and other places, with their state and coordinates
 officeholders.csv   who held which office in which country, from when to when
+groups.csv          armed groups, parties, movements and ethnic groups, with their country and sector
 titles.csv          titles that give a person a sector ("foreign minister" -> GOV)
 sectors.csv         collective nouns that name a sector ("troops" -> MIL, "Kremlin" -> RUS GOV)
 verbs.csv           verb triggers -> CAMEO codes (with particle, object and target rules)
@@ -33,6 +34,7 @@ __all__ = [
     "Organisation",
     "PlaceEntry",
     "Officeholder",
+    "Group",
     "VerbRule",
     "CameoCode",
     "load_knowledge",
@@ -121,6 +123,24 @@ class Officeholder:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """An armed group, party, movement or ethnic group, as it was between ``start`` and ``end``."""
+
+    name: str
+    names: tuple[str, ...]
+    country: str | None
+    sector: str
+    kind: str
+    start: dt.date | None
+    end: dt.date | None
+
+    def holds_on(self, day: dt.date | None) -> bool:
+        if day is None:
+            return True
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
 class VerbRule:
     lemma: str
     particle: str
@@ -153,6 +173,8 @@ class KnowledgeBase:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     places: dict[str, PlaceEntry] = field(default_factory=dict)
     officeholders: list[Officeholder] = field(default_factory=list)
+    groups: dict[str, list[Group]] = field(default_factory=dict)  # canonical name (lower) -> rows by date
+    group_names: dict[str, str] = field(default_factory=dict)  # any name or alias -> canonical name (lower)
     titles: dict[str, dict[str, str]] = field(default_factory=dict)
     sectors: dict[str, dict[str, str]] = field(default_factory=dict)
     verbs: dict[str, list[VerbRule]] = field(default_factory=dict)
@@ -174,6 +196,14 @@ class KnowledgeBase:
         """Officeholders known by this name, those in office on ``day`` first."""
         found = self.people_by_name.get(name.lower(), [])
         return sorted(found, key=lambda o: (not o.holds_on(day), -(o.start or dt.date.min).toordinal()))
+
+    def group(self, name: str, day: dt.date | None = None) -> Group | None:
+        """The group known by this name or alias, as it stood on ``day``."""
+        rows = self.groups.get(self.group_names.get(name.lower(), ""), [])
+        for g in rows:
+            if g.holds_on(day):
+                return g
+        return rows[0] if rows else None
 
     def title(self, words: str) -> dict[str, str] | None:
         return self.titles.get(words.lower())
@@ -246,6 +276,20 @@ def _build(folder: pathlib.Path) -> KnowledgeBase:
         kb.officeholders.append(o)
         for n in o.names:
             kb.people_by_name.setdefault(n.lower(), []).append(o)
+    for r in _read(folder, "groups.csv"):
+        g = Group(
+            name=r["name"],
+            names=tuple(dict.fromkeys([r["name"], *_split(r.get("aliases"))])),
+            country=(r.get("country") or "").upper() or None,
+            sector=r.get("sector") or "REB",
+            kind=r.get("kind") or "armed_group",
+            start=_date(r.get("start", "")),
+            end=_date(r.get("end", "")),
+        )
+        key = g.name.lower()
+        kb.groups.setdefault(key, []).append(g)
+        for n in g.names:
+            kb.group_names.setdefault(n.lower(), key)
     for r in _read(folder, "titles.csv"):
         kb.titles[r["title"].lower()] = r
     for r in _read(folder, "sectors.csv"):
