@@ -240,6 +240,11 @@ def _print_rows(rows: list[dict], format: Format, columns: list[str]) -> None:
         sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=1) + "\n")
 
 
+from .cli_evaluate import evaluate  # noqa: E402
+
+app.command()(evaluate)
+
+
 def main() -> None:
     app()
 
