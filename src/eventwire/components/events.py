@@ -69,6 +69,19 @@ _INTENT = {
 }
 
 
+#: What refusing an act of cooperation is, in CAMEO ("will not accept refugees" -> 122).
+_REFUSAL = {"03": "120", "04": "125", "036": "125", "046": "125", "045": "126", "05": "120", "057": "127",
+            "06": "121", "07": "122", "08": "124", "087": "1246", "0871": "1246"}
+
+
+def refusal_code(code: str) -> str | None:
+    """The CAMEO rejection code for declining ``code``, or None when declining it is no event."""
+    for key in (code[:4], code[:3], code[:2]):
+        if key in _REFUSAL:
+            return _REFUSAL[key]
+    return None
+
+
 def intent_code(code: str) -> str:
     """The CAMEO code for announcing ``code`` rather than doing it ("will withdraw" -> 0356)."""
     for key in (code[:4], code[:3], code[:2]):
@@ -296,6 +309,11 @@ class EventCoder:
                     break
         if not sources:
             sources = self.parties(_pobj(tok, ("by", "from"), depth=0))
+        if not sources and tok.dep_ in ("dobj", "nsubjpass") and tok.head.pos_ == "VERB" \
+                and tok.head.lemma_ not in _PROVOKED:
+            # "undertook mediation", "renewed negotiations": the verb's subject does the noun's event
+            head = tok.head
+            sources = self.parties(_agent(head) if tok.dep_ == "nsubjpass" else _subject(head))
         if not sources and tok.dep_ == "dobj":
             sources = self.parties(_pobj(tok.head, ("from",), depth=0))
         if not sources:
@@ -304,8 +322,10 @@ class EventCoder:
                     sources = self.parties(_agent(c))
                     if sources:
                         break
-        targets = self.parties(_pobj(tok, ("against", "on", "with", "to", "toward", "towards", "between"), depth=0),
-                               through_preps=True)
+        preps = ("against", "on", "with", "to", "toward", "towards", "between")
+        targets = self.parties(_pobj(tok, preps, depth=0), through_preps=True)
+        if not targets and tok.dep_ == "dobj" and tok.head.pos_ == "VERB":
+            targets = self.parties(_pobj(tok.head, preps, depth=0), through_preps=True)
         if not targets and tok.dep_ == "dobj" and tok.head.lemma_ in _PROVOKED:
             # "Pashinian made similar claims, prompting a rebuke from Moscow": the rebuke is aimed at
             # whoever prompted it
@@ -326,19 +346,15 @@ class EventCoder:
             if any(c.lower_ == "if" and c.dep_ == "mark" for c in node.children):
                 return "hypothetical", None
             node, steps = node.head, steps + 1
+        intended = bool(auxes & _FUTURE) or (
+            tok.dep_ in ("xcomp", "ccomp") and (tok.head.lemma_ in _INTEND or tok.head.lemma_ in _READY))
         for q in self.quotes:
             if q.content.start <= tok.idx < q.content.end:
                 cue = (self.kb.cues.get(q.cue["lemma"]) or {}) if q.cue else {}
                 if cue.get("valence") in _ALLEGING and q.kind != "direct" and self._asserted_by_cue(tok, q):
                     return "alleged", q.id
-                if auxes & _FUTURE:
-                    return "intended", q.id
-                return "reported", q.id
-        if auxes & _FUTURE:
-            return "intended", None
-        if tok.dep_ in ("xcomp", "ccomp") and (tok.head.lemma_ in _INTEND or tok.head.lemma_ in _READY):
-            return "intended", None
-        return "asserted", None
+                return ("intended" if intended else "reported"), q.id
+        return ("intended" if intended else "asserted"), None
 
     def _asserted_by_cue(self, tok: Token, quote: Quote) -> bool:
         """Is the trigger what the accusation or denial is about ("accused Ukraine of shelling"), rather
@@ -382,11 +398,19 @@ class EventCoder:
 
     # ---------------------------------------------------------------- emit
     def emit(self, tok: Token, code: str, sources: list, targets: list, rule: str, nominal: bool,
-             modality: tuple[str, str | None] | None = None) -> Event | None:
+             modality: tuple[str, str | None] | None = None, negation_of: Token | None = None) -> Event | None:
         if not sources and not targets:
             return None  # with no actor at all it says nothing about who did what to whom: not a record
         mood, reported_by = modality or self.modality(tok)
-        if mood == "intended":
+        negated = _negated(negation_of if negation_of is not None else tok)
+        if negated and mood in ("intended", "reported", "asserted") and (
+                mood == "intended" or any(c.lower_ in ("will", "would", "wo") for c in tok.children)
+                or tok.head.lemma_ in ("refuse", "decline")):
+            # "will not accept refugees", "refused to meet": declining cooperation is a rejection
+            refused = refusal_code(code)
+            if refused is not None:
+                code, negated, mood = refused, False, ("reported" if reported_by else "asserted")
+        elif mood == "intended":
             code = intent_code(code)
         info = self.kb.cameo_info(code)
         if info is None:
@@ -433,7 +457,7 @@ class EventCoder:
             date_source="text" if has_date else ("published" if published else None),
             location=({"name": place.name, "country": place.country, "latitude": place.latitude,
                        "longitude": place.longitude, "geonameid": place.geonameid} if place is not None else None),
-            negated=_negated(tok),
+            negated=negated,
             modality=mood,
             reported_by=reported_by,
             confidence=max(0.05, min(conf, 0.95)),
@@ -445,6 +469,29 @@ class EventCoder:
         )
         self.events.append(ev)
         return ev
+
+    def demands(self) -> None:
+        """Reported speech saying someone must or should act is a demand on them: "the minister said
+        Iraq must ensure security" is REQUEST (100) from the minister to Iraq."""
+        doc = self.doc
+        for q in self.quotes:
+            if q.kind == "direct" or q.speaker is None:
+                continue
+            span = doc.char_span(q.content.start, q.content.end, alignment_mode="expand")
+            if span is None:
+                continue
+            root = span.root
+            modal = {c.lower_ for c in root.children if c.dep_ == "aux"}
+            if not modal & {"must", "should"} and not (root.lemma_ in ("have", "need") and
+                                                       any(c.dep_ == "xcomp" for c in root.children)):
+                continue
+            if any(c.dep_ == "neg" for c in root.children):
+                continue
+            targets = self.parties(_subject(root))
+            if not targets or all(t.country == q.speaker.country and t.name == q.speaker.name for t in targets):
+                continue
+            self.emit(root, "100", [q.speaker], targets, "demand: reported 'must'/'should'", nominal=False,
+                      modality=("asserted", None))
 
     # ---------------------------------------------------------------- run
     def run(self) -> list[Event]:
@@ -487,6 +534,7 @@ class EventCoder:
             key = rule.lemma + (f" {rule.particle}" if rule.particle else "") + \
                 (f" +{'|'.join(rule.objects)}" if rule.objects else "") + (f" {rule.prep}" if rule.prep else "")
             self.emit(tok, rule.cameo, sources, targets, f"verbs.csv:{key}", nominal=False)
+        self.demands()
         for tok in doc:
             if tok.pos_ not in ("NOUN", "PROPN") or tok.i in fired_objects:
                 continue
@@ -494,7 +542,9 @@ class EventCoder:
             if code is None or (doc._.ew_actor_at and doc._.ew_actor_at[tok.i] >= 0):
                 continue
             sources, targets = self.noun_slots(tok)
-            self.emit(tok, code, sources, targets, f"nouns.csv:{tok.lemma_.lower()}", nominal=True)
+            self.emit(tok, code, sources, targets, f"nouns.csv:{tok.lemma_.lower()}", nominal=True,
+                      modality=self.modality(tok.head) if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None,
+                      negation_of=tok.head if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None)
         self.events.sort(key=lambda e: e.trigger.start)
         for n, e in enumerate(self.events, 1):
             e.id = f"e{n}"
