@@ -422,7 +422,8 @@ class ActorResolver:
         if not counts:
             return
         best = max(counts, key=counts.get)
-        if counts[best] < 2 or counts[best] < 0.4 * sum(counts.values()):
+        total = sum(counts.values())
+        if counts[best] < 2 and total > 1 or counts[best] < 0.5 * total:
             return  # no clear main country: leave it unknown rather than guess
         for a in self.actors:
             if a.kind == "person" and a.country is None and a.sector in ("GOV", "MIL", "COP", "LEG", "JUD", "OPP"):

@@ -283,11 +283,17 @@ class EventCoder:
             # the object is not the target ("rejected the criticism", "froze assets"), but an actor that
             # modifies it is ("the Armenian criticism", "Russian assets"), as is "against X"
             at = self.doc._.ew_actor_at
-            if obj is not None and at[obj.i] < 0:
-                targets = self.parties(obj, through_preps=True)
+            holder = obj
+            if holder is None and rule.objects:
+                # the matched object may sit in a prepositional phrase: "agreed to US mediation"
+                holder = next((g for c in tok.children if c.dep_ == "prep" for g in c.children
+                               if g.dep_ == "pobj" and g.lemma_.lower() in rule.objects), None)
+            if holder is not None and at[holder.i] < 0:
+                targets = self.parties(holder, through_preps=True)
             if not targets:
                 targets = self.parties(_pobj(tok, ("against", "at", "on", "toward", "towards")), through_preps=True)
-        if not any(t.country for t in targets) and rule.cameo[:2] in ("18", "19", "20", "17"):
+        if not any(t.country for t in targets) and rule.cameo[:2] in ("18", "19", "20", "17", "04"):
+            # an attack hits the country where it happens; a visit is to the country visited
             targets = self.location_target(tok, obj) or targets
         return sources, targets
 
@@ -517,7 +523,7 @@ class EventCoder:
                           nominal=False, modality=("asserted", None))
                 continue
             sources, targets = self.verb_slots(tok, rule)
-            if not targets and rule.target != "none":
+            if not targets:
                 # the target of an announced act: "threatened to strike Israel", "vowed to retaliate against X"
                 for c in tok.children:
                     if c.dep_ != "xcomp":
