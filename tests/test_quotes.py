@@ -70,3 +70,18 @@ def test_according_to(code):
     d = code("More than 300 people were evacuated, according to the United Nations.", "2024-02-01")
     q = d.quotes[0]
     assert q.cue["lemma"] == "according to" and q.speaker.country == "IGO"
+
+
+def test_according_to_over_a_speakers_words_relays_them(code):
+    d = code("According to the Elysee's account of the call, Macron thanked Scholz and said the two leaders would meet "
+             "in Paris next month.", "2024-02-01")
+    said = [q for q in d.quotes if "meet in Paris" in q.content.text]
+    assert len(said) == 1 and "Macron" in said[0].speaker.name
+    assert said[0].relayed_by is not None
+    assert not [q for q in d.quotes if (q.cue or {}).get("lemma") == "according to"]
+
+
+def test_given_name_tells_he_from_she(code):
+    d = code("Keiko Arai met Paulo Mendes in Lisbon. He said the two countries would sign a fisheries pact.", "2024-02-01")
+    q = next(q for q in d.quotes if "fisheries" in q.content.text)
+    assert "Mendes" in q.speaker.name

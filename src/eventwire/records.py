@@ -106,6 +106,7 @@ class Quote:
     addressee: ActorRef | None = None
     confidence: float = 0.5
     sentence: Span | None = None
+    relayed_by: ActorRef | None = None  # "according to the Kremlin's readout, Putin said ...": the Kremlin
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +118,7 @@ class Quote:
             "addressee": self.addressee.to_dict() if self.addressee else None,
             "confidence": round(self.confidence, 3),
             "sentence": self.sentence.to_dict() if self.sentence else None,
+            "relayed_by": self.relayed_by.to_dict() if self.relayed_by else None,
         }
 
 
@@ -251,3 +253,65 @@ class Document:
             "warnings": list(self.warnings),
             "coders": dict(self.coders),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Rebuild a ``Document`` from ``to_dict()`` (or that dict after a trip through JSON).
+
+        The inverse of ``to_dict``: ``Document.from_dict(d.to_dict()).to_dict() == d.to_dict()``, and given
+        full-precision confidences (``to_dict`` rounds them to 3 places) the rebuilt document equals the
+        original field for field. Sentence texts, which the contract leaves out, come back from the text.
+        """
+        return _document_from_dict(cls, data)
+
+
+# ---------------------------------------------------------------------------- rebuilding from the contract
+def _span(d: dict[str, Any] | None) -> Span | None:
+    return None if d is None else Span(d["start"], d["end"], d["text"])
+
+
+def _ref(d: dict[str, Any] | None) -> ActorRef | None:
+    return None if d is None else ActorRef(**d)
+
+
+def _actor(d: dict[str, Any]) -> Actor:
+    return Actor(**{**d, "also": tuple(d.get("also") or ())})
+
+
+def _quote(d: dict[str, Any]) -> Quote:
+    return Quote(
+        id=d["id"], kind=d["kind"], content=_span(d["content"]), cue=d["cue"], speaker=_ref(d["speaker"]),
+        addressee=_ref(d["addressee"]), confidence=d["confidence"], sentence=_span(d["sentence"]),
+    )
+
+
+def _event(d: dict[str, Any]) -> Event:
+    fields = dict(d)
+    for k in ("source", "target"):
+        fields[k] = _ref(d[k])
+    for k in ("trigger", "sentence"):
+        fields[k] = _span(d[k])
+    for k in ("sources", "targets"):
+        fields[k] = [_ref(a) for a in d.get(k) or []]
+    return Event(**fields)
+
+
+def _document_from_dict(cls, data: dict[str, Any]) -> Document:
+    contract = str(data.get("contract") or CONTRACT_VERSION)
+    if contract.split(".")[0] != CONTRACT_VERSION.split(".")[0]:
+        raise ValueError(f"document {data.get('id')} has contract version {contract}; this eventwire reads {CONTRACT_VERSION}")
+    text = data["text"]
+    return cls(
+        id=data["id"], text=text, title=data.get("title"), published=data.get("published"),
+        source=data.get("source"), url=data.get("url"),
+        sentences=[Span(s["start"], s["end"], text[s["start"] : s["end"]]) for s in data.get("sentences") or []],
+        actors=[_actor(a) for a in data.get("actors") or []],
+        quotes=[_quote(q) for q in data.get("quotes") or []],
+        events=[_event(e) for e in data.get("events") or []],
+        nonfactual_events=[_event(e) for e in data.get("nonfactual_events") or []],
+        places=[Place(**p) for p in data.get("places") or []],
+        dates=[TimeExpr(**t) for t in data.get("dates") or []],
+        warnings=list(data.get("warnings") or []),
+        coders=dict(data.get("coders") or {}),
+    )
+

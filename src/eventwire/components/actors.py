@@ -225,6 +225,9 @@ class ActorResolver:
             idx = self._entity(f"person:{o.name}", **info)
             for n in o.names:
                 self.by_surname.setdefault(n.split()[-1].lower(), idx)
+        if not desc.get("gender") and len(words) > 1:
+            # "Keiko Arai met Paulo Mendes. He said ...": the given name tells who "he" is
+            desc["gender"] = self.kb.given_names.get(words[0].lower())
         if idx is None:
             sector = desc.get("org_sector") or desc.get("title_sector")
             idx = self._entity(

@@ -82,6 +82,21 @@ def refusal_code(code: str) -> str | None:
     return None
 
 
+#: Verbs that stop an event named by their object, and what stopping it is in CAMEO.
+_HALTING = {"cancel", "postpone", "suspend", "halt", "scrap", "abandon", "freeze", "prevent", "ban", "block",
+            "disperse", "break", "cut", "stop", "end", "call"}
+_HALTED = {"04": "164", "045": "165", "05": "160", "06": "161", "07": "162", "14": "172", "03": "160"}
+
+
+def halted_code(code: str) -> str | None:
+    """What halting an event is: talks broken off (164), aid stopped (162), a protest prevented (172);
+    None when stopping it is no event of its own."""
+    for key in (code[:3], code[:2]):
+        if key in _HALTED:
+            return _HALTED[key]
+    return None
+
+
 def intent_code(code: str) -> str:
     """The CAMEO code for announcing ``code`` rather than doing it ("will withdraw" -> 0356)."""
     for key in (code[:4], code[:3], code[:2]):
@@ -476,6 +491,17 @@ class EventCoder:
         self.events.append(ev)
         return ev
 
+    def noun_code(self, tok: Token) -> tuple[str | None, str]:
+        """(CAMEO code, table lemma) of a nominal trigger; a compound before the noun decides first
+        ("hunger strike" is 142, a plain "strike" 190)."""
+        lemma = tok.lemma_.lower()
+        for c in tok.children:
+            if c.dep_ in ("compound", "amod") and c.i == tok.i - 1:
+                both = f"{c.lemma_.lower()} {lemma}"
+                if both in self.kb.nouns:
+                    return self.kb.nouns[both], both
+        return self.kb.nouns.get(lemma), lemma
+
     def demands(self) -> None:
         """Reported speech saying someone must or should act is a demand on them: "the minister said
         Iraq must ensure security" is REQUEST (100) from the minister to Iraq."""
@@ -544,11 +570,17 @@ class EventCoder:
         for tok in doc:
             if tok.pos_ not in ("NOUN", "PROPN") or tok.i in fired_objects:
                 continue
-            code = self.kb.nouns.get(tok.lemma_.lower())
+            code, lemma = self.noun_code(tok)
             if code is None or (doc._.ew_actor_at and doc._.ew_actor_at[tok.i] >= 0):
                 continue
+            head = tok.head
+            if tok.dep_ == "dobj" and head.lemma_ in _HALTING:
+                # "cancelled the visit", "suspended aid", "prevented a demonstration"
+                code = halted_code(code)
+                if code is None:
+                    continue
             sources, targets = self.noun_slots(tok)
-            self.emit(tok, code, sources, targets, f"nouns.csv:{tok.lemma_.lower()}", nominal=True,
+            self.emit(tok, code, sources, targets, f"nouns.csv:{lemma}", nominal=True,
                       modality=self.modality(tok.head) if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None,
                       negation_of=tok.head if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None)
         self.events.sort(key=lambda e: e.trigger.start)

@@ -398,13 +398,14 @@ class QuoteFinder:
                     a, b = sent.start, tok.i
                 else:
                     a, b = phrase_end, sent.end
-                # "According to X, Putin welcomed the deal and said ...": Putin's own words are his quote
-                for t in doc[a:b]:
-                    if self.speaks(t) and t.i > a and t.head.i != t.i and t.dep_ == "conj":
-                        b = t.i
-                        while b > a and (doc[b - 1].is_punct or doc[b - 1].dep_ == "cc"):
-                            b -= 1
-                        break
+                # "According to X, Putin welcomed the deal and said ...": Putin's own words are his quote,
+                # which X only relays; the relay is recorded on that quote, not as a quote of its own
+                inner = [q for q in self.quotes if q.cue and doc[a].idx <= q.content.start < doc[b - 1].idx + 1
+                         and q.speaker is not None]
+                if inner:
+                    for q in inner:
+                        q.relayed_by = actor.ref()
+                    continue
                 while b > a and doc[b - 1].is_punct:
                     b -= 1
                 if b <= a:

@@ -8,6 +8,7 @@ igos.csv            international organisations, courts and NGOs
 places.csv          cities, regions and other places, with their state and coordinates
 officeholders.csv   who held which office in which country, from when to when
 groups.csv          armed groups, parties, movements and ethnic groups, with their country and sector
+given_names.csv     given names that tell a person's gender, for resolving he and she
 titles.csv          titles that give a person a sector ("foreign minister" -> GOV)
 sectors.csv         collective nouns that name a sector ("troops" -> MIL, "Kremlin" -> RUS GOV)
 verbs.csv           verb triggers -> CAMEO codes (with particle, object and target rules)
@@ -175,6 +176,7 @@ class KnowledgeBase:
     officeholders: list[Officeholder] = field(default_factory=list)
     groups: dict[str, list[Group]] = field(default_factory=dict)  # canonical name (lower) -> rows by date
     group_names: dict[str, str] = field(default_factory=dict)  # any name or alias -> canonical name (lower)
+    given_names: dict[str, str] = field(default_factory=dict)  # lower-case given name -> m or f
     titles: dict[str, dict[str, str]] = field(default_factory=dict)
     sectors: dict[str, dict[str, str]] = field(default_factory=dict)
     verbs: dict[str, list[VerbRule]] = field(default_factory=dict)
@@ -290,6 +292,9 @@ def _build(folder: pathlib.Path) -> KnowledgeBase:
         kb.groups.setdefault(key, []).append(g)
         for n in g.names:
             kb.group_names.setdefault(n.lower(), key)
+    for r in _read(folder, "given_names.csv"):
+        if r.get("gender") in ("m", "f"):
+            kb.given_names[r["name"].lower()] = r["gender"]
     for r in _read(folder, "titles.csv"):
         kb.titles[r["title"].lower()] = r
     for r in _read(folder, "sectors.csv"):
