@@ -9,7 +9,7 @@ Countries are ISO 3166-1 alpha-3, or ``"IGO"`` for international organisations.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -271,29 +271,29 @@ def _span(d: dict[str, Any] | None) -> Span | None:
 
 
 def _ref(d: dict[str, Any] | None) -> ActorRef | None:
-    return None if d is None else ActorRef(**d)
+    return None if d is None else _build(ActorRef, d)
 
 
-def _actor(d: dict[str, Any]) -> Actor:
-    return Actor(**{**d, "also": tuple(d.get("also") or ())})
+# how a field's value comes back from JSON, by the field's declared type; other values are taken as they are
+_FROM_JSON = {
+    "Span": _span,
+    "Span | None": _span,
+    "ActorRef": _ref,
+    "ActorRef | None": _ref,
+    "list[ActorRef]": lambda v: [_ref(a) for a in v or []],
+    "tuple[str, ...]": lambda v: tuple(v or ()),
+}
 
 
-def _quote(d: dict[str, Any]) -> Quote:
-    return Quote(
-        id=d["id"], kind=d["kind"], content=_span(d["content"]), cue=d["cue"], speaker=_ref(d["speaker"]),
-        addressee=_ref(d["addressee"]), confidence=d["confidence"], sentence=_span(d["sentence"]),
-    )
-
-
-def _event(d: dict[str, Any]) -> Event:
-    fields = dict(d)
-    for k in ("source", "target"):
-        fields[k] = _ref(d[k])
-    for k in ("trigger", "sentence"):
-        fields[k] = _span(d[k])
-    for k in ("sources", "targets"):
-        fields[k] = [_ref(a) for a in d.get(k) or []]
-    return Event(**fields)
+def _build(cls, d: dict[str, Any]):
+    """A record of type ``cls`` from its dict; keys the record does not have are ignored, missing ones
+    take the field's default."""
+    kwargs = {}
+    for f in fields(cls):
+        if f.name in d:
+            convert = _FROM_JSON.get(f.type)
+            kwargs[f.name] = convert(d[f.name]) if convert else d[f.name]
+    return cls(**kwargs)
 
 
 def _document_from_dict(cls, data: dict[str, Any]) -> Document:
@@ -305,13 +305,12 @@ def _document_from_dict(cls, data: dict[str, Any]) -> Document:
         id=data["id"], text=text, title=data.get("title"), published=data.get("published"),
         source=data.get("source"), url=data.get("url"),
         sentences=[Span(s["start"], s["end"], text[s["start"] : s["end"]]) for s in data.get("sentences") or []],
-        actors=[_actor(a) for a in data.get("actors") or []],
-        quotes=[_quote(q) for q in data.get("quotes") or []],
-        events=[_event(e) for e in data.get("events") or []],
-        nonfactual_events=[_event(e) for e in data.get("nonfactual_events") or []],
-        places=[Place(**p) for p in data.get("places") or []],
-        dates=[TimeExpr(**t) for t in data.get("dates") or []],
+        actors=[_build(Actor, a) for a in data.get("actors") or []],
+        quotes=[_build(Quote, q) for q in data.get("quotes") or []],
+        events=[_build(Event, e) for e in data.get("events") or []],
+        nonfactual_events=[_build(Event, e) for e in data.get("nonfactual_events") or []],
+        places=[_build(Place, p) for p in data.get("places") or []],
+        dates=[_build(TimeExpr, t) for t in data.get("dates") or []],
         warnings=list(data.get("warnings") or []),
         coders=dict(data.get("coders") or {}),
     )
-
