@@ -6,6 +6,10 @@ usage: python benchmarks/throughput.py [--copies N] [--batch-size B] [--model NA
 Codes N copies of the articles in examples/ (no store) and reports documents/s, words/s, the process's
 peak memory, and the ratio eventwire / spaCy-only: how much of the parse speed survives our stages.
 Each side runs R times, alternating, and the best round of each counts (the machines are noisy).
+
+It also times each of eventwire's stages on the same parsed documents and reports what each costs as a share
+of spaCy's own parse: the quote stage (target: coding with quotes at most 10% slower than without) and the
+event stage (target: at most 15% of the parse).
 """
 
 from __future__ import annotations
@@ -36,6 +40,33 @@ def texts(copies: int) -> list[tuple[str, str | None]]:
     return [(t + f"\n\n({i})", p) for i in range(copies) for t, p in out]
 
 
+def stage_costs(nlp, docs, batch_size: int) -> dict:
+    """Seconds spent in each stage over the same documents; the quote stage as a share of everything
+    else, the event stage as a share of the parse."""
+    import datetime as dt
+
+    ours = [name for name in nlp.pipe_names if name.startswith("ew_")]
+    with nlp.select_pipes(disable=ours):
+        t0 = time.perf_counter()
+        parsed = list(nlp.pipe([t for t, _ in docs], batch_size=batch_size))
+        parse = time.perf_counter() - t0
+    seconds = {"parse": round(parse, 3)}
+    for doc, (_, published) in zip(parsed, docs):
+        doc._.ew_published = dt.date.fromisoformat(published) if published else None
+    for name in ours:
+        component = nlp.get_pipe(name)
+        t0 = time.perf_counter()
+        for doc in parsed:
+            component(doc)
+        seconds[name] = round(time.perf_counter() - t0, 3)
+    total = sum(seconds.values())
+    return {
+        "seconds": seconds,
+        "quote_cost": round(seconds["ew_quotes"] / (total - seconds["ew_quotes"]), 3),
+        "event_share": round(seconds["ew_events"] / parse, 3),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=40)
@@ -60,6 +91,7 @@ def main() -> None:
         n = sum(1 for _ in code_documents([SourceDoc(t, published=p) for t, p in docs], ours, batch_size=a.batch_size))
         best_ours = min(best_ours, time.perf_counter() - t0)
         assert n == len(docs)
+    stages = stage_costs(ours, docs, a.batch_size)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "model": model,
@@ -71,6 +103,9 @@ def main() -> None:
         "eventwire_words_per_s": round(words / best_ours),
         "ratio_eventwire_to_spacy": round(best_plain / best_ours, 3),
         "peak_memory_mib": round(peak_mib),
+        "stage_seconds": stages["seconds"],
+        "quote_stage_cost": stages["quote_cost"],
+        "event_stage_share_of_parse": stages["event_share"],
     }
     print(json.dumps(result, indent=1))
 

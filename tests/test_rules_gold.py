@@ -41,3 +41,14 @@ def test_known_failures_name_real_cases():
     for name in ("event_rules.jsonl", "quote_rules.jsonl"):
         ids |= {json.loads(line)["id"] for line in (DATA / name).read_text().splitlines() if line.strip()}
     assert KNOWN <= ids, KNOWN - ids
+
+
+def test_pronoun_speakers_are_right_as_often_as_named_ones(code):
+    from eventwire.rulecheck import speaker_accuracy_by_mention
+
+    cases = [json.loads(line) for line in (DATA / "quote_rules.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [(code(c["text"], c["published"]), c) for c in cases]
+    by = speaker_accuracy_by_mention(pairs)
+    (p_ok, p_n), (n_ok, n_n) = by["pronoun"], by["named"]
+    assert p_n >= 5 and n_n >= 20, by
+    assert p_ok / p_n >= n_ok / n_n - 0.05, by

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from .records import Document
 
-__all__ = ["check_events", "check_quotes"]
+__all__ = ["check_events", "check_quotes", "speaker_accuracy_by_mention"]
+
+PRONOUNS = {"he", "she", "it", "they", "we", "i"}
 
 
 def _slots_ok(want: dict, e) -> bool:
@@ -68,3 +70,18 @@ def check_quotes(doc: Document, case: dict) -> list[str]:
         if last and last not in (speaker or "").lower():
             problems.append(f"{want['content']!r}: speaker {speaker!r}, expected {want['speaker']!r}")
     return problems
+
+
+def speaker_accuracy_by_mention(pairs: list[tuple[Document, dict]]) -> dict[str, tuple[int, int]]:
+    """(right, total) speaker attributions, split by how the text names the speaker at the cue: a
+    pronoun ("she said") or a name or noun. The coreference bar: pronouns right as often as names."""
+    out = {"pronoun": [0, 0], "named": [0, 0]}
+    for doc, case in pairs:
+        for want in case.get("expect", []):
+            q = next((q for q in doc.quotes if want["content"] in q.content.text), None)
+            if q is None or q.speaker is None or not want.get("speaker"):
+                continue
+            bucket = "pronoun" if q.speaker.text.lower() in PRONOUNS else "named"
+            out[bucket][1] += 1
+            out[bucket][0] += want["speaker"].split()[-1].lower() in (q.speaker.name or q.speaker.text).lower()
+    return {k: (v[0], v[1]) for k, v in out.items()}
