@@ -1,0 +1,151 @@
+"""How the server reaches the DuckDB file without getting in the way of ``eventwire code``.
+
+DuckDB lets one process write a file, and no other process open it meanwhile. So the server never
+keeps the file open: every request opens a short-lived read-only connection and closes it when done,
+which lets ``eventwire code`` (or any writer) take the file between requests, and lets the server see
+what was written as soon as the writer closes. While another process holds the file, reads and writes
+fail with ``StoreBusy``, which the server answers with 503 and a ``Retry-After`` header.
+
+Inside one process DuckDB refuses a read-only and a read-write connection to the same file at the same
+time, so reads and writes of the server pass through a readers-writer lock per file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import threading
+from collections.abc import Iterator
+
+import duckdb
+
+from ..errors import StoreError
+from ..store import Store
+
+__all__ = ["Database", "StoreBusy"]
+
+
+class StoreBusy(StoreError):
+    """The database file is locked by another process (or connection) for now; try again shortly."""
+
+
+class _ReadWriteLock:
+    """Many readers or one writer; a waiting writer holds back new readers."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._waiting = 0
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            while self._writer or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            self._waiting += 1
+            try:
+                while self._writer or self._readers:
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            self._writer = True
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+_LOCKS: dict[str, _ReadWriteLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: str) -> _ReadWriteLock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(path, _ReadWriteLock())
+
+
+_BUSY_SIGNS = ("could not set lock", "conflicting lock", "different configuration", "database is locked")
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(sign in text for sign in _BUSY_SIGNS)
+
+
+class Database:
+    """The server's access to one DuckDB file: short-lived connections, never held between requests."""
+
+    def __init__(self, path: str | pathlib.Path):
+        self.path = str(pathlib.Path(path).resolve())
+        self.display = str(path)
+        self._lock = _lock_for(self.path)
+
+    def ensure(self) -> None:
+        """Create the file with eventwire's schema when it does not exist yet (or is missing tables).
+        A file another process holds, or one we may not write, is left as it is."""
+        with contextlib.suppress(StoreError):
+            with self.write():
+                pass
+
+    # ------------------------------------------------------------------ reading
+    def open_read(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection, holding this process's read lock until ``close_read``."""
+        self._lock.acquire_read()
+        try:
+            if not pathlib.Path(self.path).exists():
+                raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
+            return duckdb.connect(self.path, read_only=True)
+        except duckdb.Error as exc:
+            self._lock.release_read()
+            if _is_busy(exc):
+                raise StoreBusy(f"the database {self.display} is being written by another process "
+                                f"(an ingest in progress?); try again in a moment") from None
+            raise StoreError(f"cannot open the database {self.display}: {exc}") from None
+        except BaseException:
+            self._lock.release_read()
+            raise
+
+    def close_read(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            con.close()
+        finally:
+            self._lock.release_read()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.open_read()
+        try:
+            yield con
+        finally:
+            self.close_read(con)
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Store]:
+        """A read-write ``Store`` for one short write; closed (and the file let go) right after."""
+        self._lock.acquire_write()
+        try:
+            try:
+                store = Store(self.path)
+            except StoreError as exc:
+                if _is_busy(exc):
+                    raise StoreBusy(f"the database {self.display} is being written by another process "
+                                    f"(an ingest in progress?); try again when it is done") from None
+                raise
+            try:
+                yield store
+            finally:
+                store.close()
+        finally:
+            self._lock.release_write()

@@ -1,0 +1,720 @@
+"""Read queries over the store: the library functions behind the REST API and the web pages.
+
+Every function takes a ``Store`` or a DuckDB connection as its first argument and returns plain
+lists of dicts (JSON-ready: dates are ISO strings); ``as_frame`` turns such a list into a pandas
+DataFrame. Filters are always bound as SQL parameters, never pasted into the SQL text, so whatever a
+filter holds (quotes, ``%``, ``'; DROP TABLE``) is matched as literal text.
+
+Event filters (every one optional; an empty string counts as absent):
+
+==========  =====================================================================================
+doc_id      the document's id
+source      the source actor: a three-letter upper-case code (``RUS``, ``IGO``) matches its country,
+            anything else is a case-insensitive substring of its name or mention text
+target      the same for the target
+actor       either side, as above
+country     ISO alpha-3 code of either side (``ARM``)
+sector      sector code of either side (``GOV``, ``MIL``)
+type        PLOVER event type (``ACCUSE``); several separated by commas
+cameo       CAMEO code prefix (``11`` finds 110..1125)
+quad        QuadClass 1..4
+modality    asserted, reported or intended
+since       events dated on or after this ``YYYY[-MM[-DD]]``; an event dated to a month or year
+            counts when its period reaches the bound
+until       events dated on or before this ``YYYY[-MM[-DD]]``
+place       substring of the location's name, or its ISO alpha-3 country
+text        substring of the event's sentence
+==========  =====================================================================================
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import EventwireError
+from ..records import CONTRACT_VERSION
+
+__all__ = [
+    "QueryError",
+    "EVENT_FILTERS",
+    "EVENT_SORTS",
+    "events",
+    "count_events",
+    "quotes",
+    "count_quotes",
+    "actors",
+    "count_actors",
+    "documents",
+    "count_documents",
+    "document",
+    "dyads",
+    "timeline",
+    "top_dyads",
+    "network",
+    "locations",
+    "overview",
+    "export_rows",
+    "as_frame",
+    "ensure_document_json",
+    "save_document_json",
+    "choose_interval",
+]
+
+EVENT_FILTERS = ("doc_id", "source", "target", "actor", "country", "sector", "type", "cameo", "quad",
+                 "modality", "since", "until", "place", "text")
+QUOTE_FILTERS = ("doc_id", "speaker", "country", "text", "since", "until")
+ACTOR_FILTERS = ("doc_id", "actor", "country", "sector", "kind", "since", "until")
+DOCUMENT_FILTERS = ("text", "source", "since", "until")
+
+#: sort keys of ``events`` and the columns behind them
+EVENT_SORTS = {
+    "date": "e.date",
+    "published": "d.published",
+    "cameo": "e.cameo",
+    "plover": "e.plover",
+    "goldstein": "e.goldstein",
+    "quad": "e.quad",
+    "source": "lower(coalesce(e.source_name, e.source_text))",
+    "target": "lower(coalesce(e.target_name, e.target_text))",
+    "location": "lower(e.location_name)",
+    "confidence": "e.confidence",
+    "document": "lower(d.title)",
+}
+INTERVALS = ("day", "week", "month", "year")
+MAX_LIMIT = 10_000
+
+_DATE_PREFIX = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_CODE = re.compile(r"^[A-Z]{3}$")
+# the sentence of an event, cut from its document's text (DuckDB's substr counts from 1)
+_SENTENCE = "substr(d.text, e.sentence_start + 1, e.sentence_end - e.sentence_start)"
+# an event date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day of its period
+_EVENT_DAY = ("TRY_CAST(CASE length(e.date) WHEN 4 THEN e.date || '-01-01' WHEN 7 THEN e.date || '-01' "
+              "ELSE left(e.date, 10) END AS DATE)")
+
+
+class QueryError(EventwireError, ValueError):
+    """A filter or parameter has a value the query cannot use (the message says which and why)."""
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _con(db):
+    return getattr(db, "con", db)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def _rows(db, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = _con(db).execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [{k: _json_ready(v) for k, v in zip(cols, row)} for row in cur.fetchall()]
+
+
+def _scalar(db, sql: str, params: list[Any]) -> Any:
+    row = _con(db).execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _date_prefix(value: str | None, name: str) -> str | None:
+    value = _clean(value)
+    if value is None:
+        return None
+    value = str(value)
+    if not _DATE_PREFIX.match(value):
+        raise QueryError(f"{name}={value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat((value + "-01-01")[:10] if len(value) < 10 else value)
+    except ValueError:
+        raise QueryError(f"{name}={value!r} is not a real date") from None
+    return value
+
+
+def _paging(limit: int, offset: int) -> tuple[int, int]:
+    try:
+        limit, offset = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise QueryError("limit and offset must be whole numbers") from None
+    if limit < 0 or offset < 0:
+        raise QueryError("limit and offset cannot be negative")
+    return min(limit, MAX_LIMIT), offset
+
+
+def _party(side: str, value: str, clauses: list[str], params: list[Any]) -> None:
+    """One side's actor filter: a country code, or a name substring."""
+    if _CODE.match(value):
+        clauses.append(f"e.{side}_country = ?")
+        params.append(value)
+    else:
+        clauses.append(f"contains(lower(coalesce(e.{side}_name, '') || ' ' || coalesce(e.{side}_text, '')), lower(?))")
+        params.append(value)
+
+
+def _prefix_range(column: str, since: str | None, until: str | None, clauses: list[str], params: list[Any]) -> None:
+    """``column`` holds an ISO date prefix; keep the rows whose period meets [since, until]."""
+    if since:
+        clauses.append(f"{column} >= left(?, length({column}))")
+        params.append(since)
+    if until:
+        clauses.append(f"{column} <= ?")
+        params.append(until)
+
+
+def event_where(**filters: Any) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its parameters) for the event filters; unknown names are an error."""
+    unknown = set(filters) - set(EVENT_FILTERS)
+    if unknown:
+        raise QueryError(f"unknown event filter(s): {', '.join(sorted(unknown))}")
+    f = {k: _clean(v) for k, v in filters.items()}
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.get("doc_id"):
+        clauses.append("e.doc_id = ?")
+        params.append(f["doc_id"])
+    for side in ("source", "target"):
+        if f.get(side):
+            _party(side, str(f[side]), clauses, params)
+    if f.get("actor"):
+        sub_s: list[str] = []
+        sub_t: list[str] = []
+        p_s: list[Any] = []
+        p_t: list[Any] = []
+        _party("source", str(f["actor"]), sub_s, p_s)
+        _party("target", str(f["actor"]), sub_t, p_t)
+        clauses.append(f"({sub_s[0]} OR {sub_t[0]})")
+        params += p_s + p_t
+    if f.get("country"):
+        clauses.append("(e.source_country = ? OR e.target_country = ?)")
+        params += [str(f["country"]).upper()] * 2
+    if f.get("sector"):
+        clauses.append("(e.source_sector = ? OR e.target_sector = ?)")
+        params += [str(f["sector"]).upper()] * 2
+    if f.get("type"):
+        types = [t.strip().upper() for t in str(f["type"]).split(",") if t.strip()]
+        if types:
+            clauses.append("upper(e.plover) IN (" + ", ".join("?" * len(types)) + ")")
+            params += types
+    if f.get("cameo"):
+        clauses.append("starts_with(e.cameo, ?)")
+        params.append(str(f["cameo"]))
+    if f.get("quad") is not None:
+        try:
+            quad = int(f["quad"])
+        except (TypeError, ValueError):
+            raise QueryError(f"quad={f['quad']!r} is not 1, 2, 3 or 4") from None
+        if quad not in (1, 2, 3, 4):
+            raise QueryError(f"quad={quad} is not 1, 2, 3 or 4")
+        clauses.append("e.quad = ?")
+        params.append(quad)
+    if f.get("modality"):
+        clauses.append("e.modality = ?")
+        params.append(str(f["modality"]).lower())
+    _prefix_range("e.date", _date_prefix(f.get("since"), "since"), _date_prefix(f.get("until"), "until"),
+                  clauses, params)
+    if f.get("place"):
+        place = str(f["place"])
+        clauses.append("(contains(lower(coalesce(e.location_name, '')), lower(?)) OR e.location_country = ?)")
+        params += [place, place]
+    if f.get("text"):
+        clauses.append(f"contains(lower({_SENTENCE}), lower(?))")
+        params.append(str(f["text"]))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+# ---------------------------------------------------------------------------------------------- events
+def events(db, *, limit: int = 50, offset: int = 0, sort: str = "date", order: str = "desc",
+           **filters: Any) -> list[dict[str, Any]]:
+    """Events matching the filters, each with its document's title and its sentence's text."""
+    limit, offset = _paging(limit, offset)
+    if sort not in EVENT_SORTS:
+        raise QueryError(f"sort={sort!r} is not one of {', '.join(EVENT_SORTS)}")
+    if str(order).lower() not in ("asc", "desc"):
+        raise QueryError(f"order={order!r} is not asc or desc")
+    where, params = event_where(**filters)
+    direction = "ASC" if str(order).lower() == "asc" else "DESC"
+    return _rows(
+        db,
+        f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
+        f"{_SENTENCE} AS sentence_text FROM events e JOIN documents d ON d.id = e.doc_id {where} "
+        f"ORDER BY {EVENT_SORTS[sort]} {direction} NULLS LAST, e.doc_id, e.trigger_start LIMIT ? OFFSET ?",
+        params + [limit, offset],
+    )
+
+
+def count_events(db, **filters: Any) -> int:
+    where, params = event_where(**filters)
+    return _scalar(db, f"SELECT count(*) FROM events e JOIN documents d ON d.id = e.doc_id {where}", params)
+
+
+# ---------------------------------------------------------------------------------------------- quotes
+def _quote_where(**filters: Any) -> tuple[str, list[Any]]:
+    unknown = set(filters) - set(QUOTE_FILTERS)
+    if unknown:
+        raise QueryError(f"unknown quote filter(s): {', '.join(sorted(unknown))}")
+    f = {k: _clean(v) for k, v in filters.items()}
+    clauses, params = [], []
+    if f.get("doc_id"):
+        clauses.append("q.doc_id = ?")
+        params.append(f["doc_id"])
+    if f.get("speaker"):
+        clauses.append("contains(lower(coalesce(q.speaker_name, '') || ' ' || coalesce(q.speaker_text, '')), lower(?))")
+        params.append(str(f["speaker"]))
+    if f.get("country"):
+        clauses.append("q.speaker_country = ?")
+        params.append(str(f["country"]).upper())
+    if f.get("text"):
+        clauses.append("contains(lower(q.content_text), lower(?))")
+        params.append(str(f["text"]))
+    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+                  _date_prefix(f.get("until"), "until"), clauses, params)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def quotes(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+    """Quotes with their speakers; ``since``/``until`` bound the document's publication date."""
+    limit, offset = _paging(limit, offset)
+    where, params = _quote_where(**filters)
+    return _rows(
+        db,
+        f"SELECT q.*, d.title AS doc_title, d.published AS doc_published FROM quotes q "
+        f"JOIN documents d ON d.id = q.doc_id {where} "
+        "ORDER BY d.published DESC NULLS LAST, q.doc_id, q.content_start LIMIT ? OFFSET ?",
+        params + [limit, offset],
+    )
+
+
+def count_quotes(db, **filters: Any) -> int:
+    where, params = _quote_where(**filters)
+    return _scalar(db, f"SELECT count(*) FROM quotes q JOIN documents d ON d.id = q.doc_id {where}", params)
+
+
+# ---------------------------------------------------------------------------------------------- actors
+def _actor_where(**filters: Any) -> tuple[str, list[Any]]:
+    unknown = set(filters) - set(ACTOR_FILTERS)
+    if unknown:
+        raise QueryError(f"unknown actor filter(s): {', '.join(sorted(unknown))}")
+    f = {k: _clean(v) for k, v in filters.items()}
+    clauses, params = [], []
+    if f.get("doc_id"):
+        clauses.append("a.doc_id = ?")
+        params.append(f["doc_id"])
+    if f.get("actor"):
+        clauses.append("contains(lower(coalesce(a.name, '') || ' ' || coalesce(a.text, '')), lower(?))")
+        params.append(str(f["actor"]))
+    for key in ("country", "sector"):
+        if f.get(key):
+            clauses.append(f"a.{key} = ?")
+            params.append(str(f[key]).upper())
+    if f.get("kind"):
+        clauses.append("a.kind = ?")
+        params.append(str(f["kind"]).lower())
+    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+                  _date_prefix(f.get("until"), "until"), clauses, params)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+_ACTOR_GROUPS = ("SELECT coalesce(a.name, a.text) AS name, a.country, a.sector, a.kind, count(*) AS mentions, "
+                 "count(DISTINCT a.doc_id) AS documents, list_sort(list(DISTINCT a.text)) AS texts "
+                 "FROM actors a JOIN documents d ON d.id = a.doc_id {where} GROUP BY ALL")
+
+
+def actors(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+    """Actors: one row per (name, country, sector, kind), with how often and in how many documents
+    they are mentioned, and the mention texts."""
+    limit, offset = _paging(limit, offset)
+    where, params = _actor_where(**filters)
+    rows = _rows(db, f"SELECT * FROM ({_ACTOR_GROUPS.format(where=where)}) "
+                 "ORDER BY mentions DESC, lower(name), country NULLS LAST LIMIT ? OFFSET ?", params + [limit, offset])
+    for r in rows:
+        r["texts"] = list(r["texts"] or [])[:10]
+    return rows
+
+
+def count_actors(db, **filters: Any) -> int:
+    where, params = _actor_where(**filters)
+    return _scalar(db, f"SELECT count(*) FROM ({_ACTOR_GROUPS.format(where=where)})", params)
+
+
+# ---------------------------------------------------------------------------------------------- documents
+def _document_where(**filters: Any) -> tuple[str, list[Any]]:
+    unknown = set(filters) - set(DOCUMENT_FILTERS)
+    if unknown:
+        raise QueryError(f"unknown document filter(s): {', '.join(sorted(unknown))}")
+    f = {k: _clean(v) for k, v in filters.items()}
+    clauses, params = [], []
+    if f.get("text"):
+        clauses.append("(contains(lower(coalesce(d.title, '')), lower(?)) OR contains(lower(d.text), lower(?)))")
+        params += [str(f["text"])] * 2
+    if f.get("source"):
+        clauses.append("contains(lower(coalesce(d.source, '')), lower(?))")
+        params.append(str(f["source"]))
+    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+                  _date_prefix(f.get("until"), "until"), clauses, params)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def documents(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+    """Stored documents, newest first, with how many events, quotes and actors each has."""
+    limit, offset = _paging(limit, offset)
+    where, params = _document_where(**filters)
+    return _rows(
+        db,
+        "SELECT d.id, d.title, d.published, d.source, d.url, d.n_chars, d.coded_at, "
+        "(SELECT count(*) FROM events e WHERE e.doc_id = d.id) AS n_events, "
+        "(SELECT count(*) FROM quotes q WHERE q.doc_id = d.id) AS n_quotes, "
+        "(SELECT count(*) FROM actors a WHERE a.doc_id = d.id) AS n_actors "
+        f"FROM documents d {where} ORDER BY d.published DESC NULLS LAST, d.coded_at DESC, d.id LIMIT ? OFFSET ?",
+        params + [limit, offset],
+    )
+
+
+def count_documents(db, **filters: Any) -> int:
+    where, params = _document_where(**filters)
+    return _scalar(db, f"SELECT count(*) FROM documents d {where}", params)
+
+
+# ---------------------------------------------------------------------------------------------- one document
+JSON_TABLE = "document_json"
+
+
+def _has_table(db, name: str) -> bool:
+    return bool(_scalar(db, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+
+def ensure_document_json(db) -> None:
+    """Create the table that keeps each document's full JSON contract (written by the API)."""
+    _con(db).execute(f"CREATE TABLE IF NOT EXISTS {JSON_TABLE} (doc_id VARCHAR PRIMARY KEY, json VARCHAR NOT NULL)")
+
+
+def save_document_json(db, doc: dict[str, Any]) -> None:
+    """Keep the full contract of a stored document, so that ``document`` returns it exactly."""
+    ensure_document_json(db)
+    _con(db).execute(f"INSERT OR REPLACE INTO {JSON_TABLE} VALUES (?, ?)",
+                     [doc["id"], json.dumps(doc, ensure_ascii=False)])
+
+
+def _ref(row: dict[str, Any], prefix: str) -> dict[str, Any] | None:
+    if row.get(f"{prefix}_text") is None and row.get(f"{prefix}_name") is None:
+        return None
+    return {"start": row.get(f"{prefix}_start"), "end": row.get(f"{prefix}_end"), "text": row.get(f"{prefix}_text"),
+            "name": row.get(f"{prefix}_name"), "country": row.get(f"{prefix}_country"),
+            "sector": row.get(f"{prefix}_sector"), "kind": None, "resolved": None, "canonical": None, "via": None}
+
+
+def document(db, doc_id: str) -> dict[str, Any] | None:
+    """One document with all its records, in the JSON contract's shape; ``None`` when it is not stored.
+
+    Documents stored through the API keep their full JSON. Others (stored by ``eventwire code``) are
+    rebuilt from the store's rows; such a document has ``"rebuilt_from_rows": true`` and a warning,
+    since the rows do not keep everything (nonfactual events, every party of an event, speaker kinds)."""
+    if _has_table(db, JSON_TABLE):
+        raw = _scalar(db, f"SELECT json FROM {JSON_TABLE} WHERE doc_id = ?", [doc_id])
+        if raw is not None:
+            return json.loads(raw)
+    docs = _rows(db, "SELECT * FROM documents WHERE id = ?", [doc_id])
+    if not docs:
+        return None
+    d = docs[0]
+    text = d["text"]
+    sentences = _rows(db, "SELECT start_char, end_char FROM sentences WHERE doc_id = ? ORDER BY idx", [doc_id])
+    starts = [s["start_char"] for s in sentences]
+
+    def sentence_of(offset: int | None) -> dict[str, Any] | None:
+        if offset is None or not sentences:
+            return None
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return None
+        s = sentences[i]
+        return {"start": s["start_char"], "end": s["end_char"], "text": text[s["start_char"]:s["end_char"]]}
+
+    actors_ = [
+        {"text": a["text"], "start": a["start_char"], "end": a["end_char"], "name": a["name"], "country": a["country"],
+         "sector": a["sector"], "kind": a["kind"], "resolved": a["resolved"], "entity": None, "role": a["role"],
+         "via": a["via"], "canonical": None, "also": []}
+        for a in _rows(db, "SELECT * FROM actors WHERE doc_id = ? ORDER BY idx", [doc_id])
+    ]
+    quotes_ = []
+    for q in _rows(db, "SELECT * FROM quotes WHERE doc_id = ? ORDER BY content_start, id", [doc_id]):
+        cue = None
+        if q["cue_start"] is not None:
+            cue = {"start": q["cue_start"], "end": q["cue_end"], "text": q["cue_text"], "lemma": q["cue_lemma"]}
+        addressee = None
+        if q["addressee_name"] is not None or q["addressee_country"] is not None:
+            addressee = {"start": None, "end": None, "text": None, "name": q["addressee_name"],
+                         "country": q["addressee_country"], "sector": None, "kind": None, "resolved": None,
+                         "canonical": None, "via": None}
+        quotes_.append({
+            "id": q["id"], "kind": q["kind"],
+            "content": {"start": q["content_start"], "end": q["content_end"], "text": q["content_text"]},
+            "cue": cue, "speaker": _ref(q, "speaker"), "addressee": addressee, "confidence": q["confidence"],
+            "sentence": sentence_of(q["content_start"]),
+        })
+    events_ = []
+    for e in _rows(db, "SELECT * FROM events WHERE doc_id = ? ORDER BY trigger_start, id", [doc_id]):
+        source, target = _ref(e, "source"), _ref(e, "target")
+        location = None
+        if e["location_name"] is not None or e["latitude"] is not None:
+            location = {"name": e["location_name"], "country": e["location_country"], "latitude": e["latitude"],
+                        "longitude": e["longitude"], "geonameid": e["geonameid"]}
+        events_.append({
+            "id": e["id"], "plover": e["plover"], "mode": e["mode"], "context": e["context"], "cameo": e["cameo"],
+            "goldstein": e["goldstein"], "quad": e["quad"], "source": source, "target": target,
+            "trigger": {"start": e["trigger_start"], "end": e["trigger_end"], "text": e["trigger_text"]},
+            "sentence": {"start": e["sentence_start"], "end": e["sentence_end"],
+                         "text": text[e["sentence_start"]:e["sentence_end"]]},
+            "date": e["date"], "date_precision": e["date_precision"], "location": location,
+            "negated": e["negated"], "modality": e["modality"], "reported_by": e["reported_by"],
+            "confidence": e["confidence"], "coder": e["coder"], "rule": e["rule"],
+            "sources": [source] if source else [], "targets": [target] if target else [],
+            "reciprocal": False, "date_source": None,
+        })
+    places_ = [
+        {"text": p["text"], "start": p["start_char"], "end": p["end_char"], "name": p["name"], "country": p["country"],
+         "latitude": p["latitude"], "longitude": p["longitude"], "geonameid": p["geonameid"], "feature": p["feature"],
+         "role": p["role"]}
+        for p in _rows(db, "SELECT * FROM places WHERE doc_id = ? ORDER BY idx", [doc_id])
+    ]
+    dates_ = [
+        {"text": t["text"], "start": t["start_char"], "end": t["end_char"], "value": t["value"],
+         "precision": t["precision"]}
+        for t in _rows(db, "SELECT * FROM dates WHERE doc_id = ? ORDER BY idx", [doc_id])
+    ]
+    warnings = json.loads(d["warnings"]) if d.get("warnings") else []
+    warnings.append("rebuilt from the store's rows: nonfactual events, every party of an event beyond the first, "
+                    "and speaker kinds are not kept there")
+    return {
+        "id": d["id"], "contract": CONTRACT_VERSION, "text": text, "title": d["title"],
+        "published": d["published"], "source": d["source"], "url": d["url"],
+        "sentences": [{"start": s["start_char"], "end": s["end_char"]} for s in sentences],
+        "actors": actors_, "quotes": quotes_, "events": events_, "nonfactual_events": [],
+        "places": places_, "dates": dates_, "warnings": warnings,
+        "coders": json.loads(d["coders"]) if d.get("coders") else {},
+        "rebuilt_from_rows": True,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- time series
+def choose_interval(db, **filters: Any) -> str:
+    """day for up to about two months of events, week up to a year and a half, else month."""
+    where, params = event_where(**filters)
+    lo, hi = _con(db).execute(
+        f"SELECT min({_EVENT_DAY}), max({_EVENT_DAY}) FROM events e JOIN documents d ON d.id = e.doc_id {where}",
+        params).fetchone()
+    if lo is None:
+        return "day"
+    span = (hi - lo).days
+    return "day" if span <= 62 else "week" if span <= 550 else "month"
+
+
+def _interval(db, interval: str, filters: dict[str, Any]) -> str:
+    interval = (interval or "auto").lower()
+    if interval == "auto":
+        return choose_interval(db, **filters)
+    if interval not in INTERVALS:
+        raise QueryError(f"interval={interval!r} is not one of auto, {', '.join(INTERVALS)}")
+    return interval
+
+
+def _key(side: str, by: str) -> str:
+    if by == "country":
+        return f"e.{side}_country"
+    if by == "actor":
+        return f"coalesce(e.{side}_name, e.{side}_text)"
+    raise QueryError(f"by={by!r} is not country or actor")
+
+
+_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
+_BUCKET = ("count(*) AS count, avg(e.goldstein) AS goldstein_mean, "
+           "count(*) FILTER (WHERE e.quad = 1) AS quad1, count(*) FILTER (WHERE e.quad = 2) AS quad2, "
+           "count(*) FILTER (WHERE e.quad = 3) AS quad3, count(*) FILTER (WHERE e.quad = 4) AS quad4, "
+           "count(*) FILTER (WHERE (CASE e.date_precision WHEN 'day' THEN 0 WHEN 'week' THEN 1 WHEN 'month' THEN 2 "
+           "WHEN 'year' THEN 3 END) > ?) AS coarser")
+
+
+def _point(r: dict[str, Any]) -> dict[str, Any]:
+    return {"period": r["period"], "count": r["count"],
+            "goldstein_mean": None if r["goldstein_mean"] is None else round(r["goldstein_mean"], 3),
+            "quad": {str(q): r[f"quad{q}"] for q in (1, 2, 3, 4)}, "coarser": r["coarser"]}
+
+
+def timeline(db, *, interval: str = "auto", **filters: Any) -> dict[str, Any]:
+    """One series over all events matching the filters: per period, the count, the mean Goldstein
+    score and the QuadClass mix. An event dated only to a coarser period than ``interval`` (a month,
+    when counting days) is counted on its period's first day; ``coarser`` says how many such there are."""
+    interval = _interval(db, interval, filters)
+    where, params = event_where(**filters)
+    where = (where + " AND " if where else "WHERE ") + f"{_EVENT_DAY} IS NOT NULL"
+    rows = _rows(
+        db,
+        f"SELECT CAST(date_trunc(?, {_EVENT_DAY}) AS DATE) AS period, {_BUCKET} "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY period ORDER BY period",
+        [interval, _RANK[interval]] + params,
+    )
+    return {"interval": interval, "points": [_point(r) for r in rows]}
+
+
+def dyads(db, *, by: str = "country", interval: str = "auto", **filters: Any) -> dict[str, Any]:
+    """Time series per directed (source, target) pair: the count, mean Goldstein score and QuadClass
+    mix of their events per day, week, month or year. ``by`` is ``country`` (ISO codes) or ``actor``
+    (names); events that lack either side are not dyadic and are left out."""
+    interval = _interval(db, interval, filters)
+    src, tgt = _key("source", by), _key("target", by)
+    where, params = event_where(**filters)
+    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {_EVENT_DAY} IS NOT NULL"
+    rows = _rows(
+        db,
+        f"SELECT {src} AS source, {tgt} AS target, CAST(date_trunc(?, {_EVENT_DAY}) AS DATE) AS period, {_BUCKET} "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL ORDER BY source, target, period",
+        [interval, _RANK[interval]] + params,
+    )
+    series: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        s = series.setdefault((r["source"], r["target"]), {"source": r["source"], "target": r["target"],
+                                                            "count": 0, "points": []})
+        s["count"] += r["count"]
+        s["points"].append(_point(r))
+    ordered = sorted(series.values(), key=lambda s: (-s["count"], s["source"], s["target"]))
+    return {"interval": interval, "by": by, "series": ordered}
+
+
+def top_dyads(db, *, by: str = "country", limit: int = 20, **filters: Any) -> list[dict[str, Any]]:
+    """The (source, target) pairs with the most events."""
+    limit, _ = _paging(limit, 0)
+    src, tgt = _key("source", by), _key("target", by)
+    where, params = event_where(**filters)
+    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL"
+    rows = _rows(
+        db,
+        f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL "
+        "ORDER BY count DESC, source, target LIMIT ?",
+        params + [limit],
+    )
+    for r in rows:
+        r["goldstein_mean"] = None if r["goldstein_mean"] is None else round(r["goldstein_mean"], 3)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- network and map
+def network(db, *, by: str = "actor", limit: int = 40, **filters: Any) -> dict[str, Any]:
+    """Who acts on whom: directed edges (source -> target) with their event count and mean Goldstein
+    score, among the ``limit`` nodes with the most events. Events with one side missing, and events
+    of an actor on itself, are not edges."""
+    limit, _ = _paging(limit, 0)
+    src, tgt = _key("source", by), _key("target", by)
+    where, params = event_where(**filters)
+    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {src} <> {tgt}"
+    country = ("any_value(e.source_country) AS source_country, any_value(e.target_country) AS target_country"
+               if by == "actor" else "e.source_country AS source_country, e.target_country AS target_country")
+    group = f"GROUP BY {src}, {tgt}" if by == "actor" else "GROUP BY ALL"
+    edges = _rows(
+        db,
+        f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean, {country} "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} {group} ORDER BY count DESC, source, target",
+        params,
+    )
+    weight: dict[str, int] = {}
+    country_of: dict[str, str | None] = {}
+    for ed in edges:
+        for key, c in ((ed["source"], ed["source_country"]), (ed["target"], ed["target_country"])):
+            weight[key] = weight.get(key, 0) + ed["count"]
+            country_of.setdefault(key, c)
+    keep = set(sorted(weight, key=lambda k: (-weight[k], k))[:limit])
+    nodes = [{"id": k, "country": country_of[k], "count": weight[k]}
+             for k in sorted(keep, key=lambda k: (-weight[k], k))]
+    kept = []
+    for ed in edges:
+        if ed["source"] in keep and ed["target"] in keep:
+            kept.append({"source": ed["source"], "target": ed["target"], "count": ed["count"],
+                         "goldstein_mean": None if ed["goldstein_mean"] is None else round(ed["goldstein_mean"], 3)})
+    return {"by": by, "nodes": nodes, "edges": kept}
+
+
+def locations(db, **filters: Any) -> list[dict[str, Any]]:
+    """Event locations with coordinates: one row per place, with its event count, mean Goldstein
+    score and QuadClass mix."""
+    where, params = event_where(**filters)
+    where = (where + " AND " if where else "WHERE ") + "e.latitude IS NOT NULL AND e.longitude IS NOT NULL"
+    rows = _rows(
+        db,
+        "SELECT e.location_name AS name, e.location_country AS country, e.latitude AS latitude, "
+        "e.longitude AS longitude, count(*) AS count, avg(e.goldstein) AS goldstein_mean, "
+        "count(*) FILTER (WHERE e.quad = 1) AS quad1, count(*) FILTER (WHERE e.quad = 2) AS quad2, "
+        "count(*) FILTER (WHERE e.quad = 3) AS quad3, count(*) FILTER (WHERE e.quad = 4) AS quad4 "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL ORDER BY count DESC, name",
+        params,
+    )
+    for r in rows:
+        r["goldstein_mean"] = None if r["goldstein_mean"] is None else round(r["goldstein_mean"], 3)
+        r["quad"] = {str(q): r.pop(f"quad{q}") for q in (1, 2, 3, 4)}
+    return rows
+
+
+def overview(db) -> dict[str, Any]:
+    """Counts of everything, the date range of the events, the commonest event types and countries."""
+    counts = {t: _scalar(db, f"SELECT count(*) FROM {t}", [])
+              for t in ("documents", "events", "quotes", "actors", "places", "dates")}
+    lo, hi = _con(db).execute(f"SELECT min({_EVENT_DAY}), max({_EVENT_DAY}) FROM events e").fetchone()
+    types = _rows(db, "SELECT coalesce(plover, '(statement)') AS type, count(*) AS count, avg(goldstein) AS "
+                      "goldstein_mean FROM events GROUP BY ALL ORDER BY count DESC, type", [])
+    countries = _rows(db, "SELECT country, count(*) AS count FROM (SELECT source_country AS country FROM events "
+                          "UNION ALL SELECT target_country FROM events) WHERE country IS NOT NULL "
+                          "GROUP BY ALL ORDER BY count DESC, country LIMIT 15", [])
+    speakers = _rows(db, "SELECT speaker_name AS name, speaker_country AS country, count(*) AS count FROM quotes "
+                         "WHERE speaker_name IS NOT NULL GROUP BY ALL ORDER BY count DESC, name LIMIT 10", [])
+    return {"counts": counts, "first_event": _json_ready(lo), "last_event": _json_ready(hi), "types": types,
+            "countries": countries, "speakers": speakers}
+
+
+# ---------------------------------------------------------------------------------------------- export
+EXPORTS = {
+    "events": (events, EVENT_FILTERS),
+    "quotes": (quotes, QUOTE_FILTERS),
+    "actors": (actors, ACTOR_FILTERS),
+    "documents": (documents, DOCUMENT_FILTERS),
+}
+
+
+def export_rows(db, table: str = "events", *, page: int = 1000, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every row of ``table`` (events, quotes, actors or documents) matching the filters, fetched a
+    page at a time. Filters that do not apply to the table are an error."""
+    if table not in EXPORTS:
+        raise QueryError(f"table={table!r} is not one of {', '.join(EXPORTS)}")
+    fn, allowed = EXPORTS[table]
+    given = {k: v for k, v in filters.items() if _clean(v) is not None}
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise QueryError(f"{table} cannot be filtered by {', '.join(sorted(unknown))}")
+    offset = 0
+    while True:
+        rows = fn(db, limit=page, offset=offset, **given)
+        yield from rows
+        if len(rows) < page:
+            return
+        offset += page
+
+
+def as_frame(rows: list[dict[str, Any]]):
+    """A pandas DataFrame of query rows (pandas is the ``scale`` extra)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise QueryError("as_frame needs pandas: pip install 'eventwire[scale]'") from None
+    return pd.DataFrame.from_records(list(rows))
