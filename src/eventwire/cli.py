@@ -245,6 +245,10 @@ from .cli_evaluate import evaluate  # noqa: E402
 app.command()(evaluate)
 
 
+from .cli_serve import serve  # noqa: E402
+app.command()(serve)
+
+
 def main() -> None:
     app()
 
