@@ -21,7 +21,7 @@ quad        QuadClass 1..4
 modality    asserted, reported or intended
 since       events dated on or after this ``YYYY[-MM[-DD]]``; an event dated to a month or year
             counts when its period reaches the bound
-until       events dated on or before this ``YYYY[-MM[-DD]]``
+until       events dated on or before this ``YYYY[-MM[-DD]]`` (``until=2024`` keeps all of 2024)
 place       substring of the location's name, or its ISO alpha-3 country
 text        substring of the event's sentence
 ==========  =====================================================================================
@@ -172,8 +172,8 @@ def _prefix_range(column: str, since: str | None, until: str | None, clauses: li
         clauses.append(f"{column} >= left(?, length({column}))")
         params.append(since)
     if until:
-        clauses.append(f"{column} <= ?")
-        params.append(until)
+        clauses.append(f"left({column}, length(?)) <= ?")
+        params += [until, until]
 
 
 def event_where(**filters: Any) -> tuple[str, list[Any]]:
