@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 from .errors import InputError
 from .nlp import coder_versions, load_pipeline
+from .people import PeopleBook
 from .records import Document, Span
 
 __all__ = ["SourceDoc", "code_text", "code_documents", "document_id", "parse_published", "MAX_CHARS", "CHUNK_CHARS"]
@@ -141,23 +142,25 @@ def code_documents(
     batch_size: int = 32,
     max_chars: int = MAX_CHARS,
     chunk_chars: int = CHUNK_CHARS,
+    people: PeopleBook | None = None,
 ) -> Iterator[Document | InputError]:
     """Code documents in input order, ``batch_size`` at a time through ``nlp.pipe``. Inputs that
     cannot be coded come back as ``InputError`` (an ``InputError`` given as input, from a reader,
-    passes straight through)."""
+    passes straight through). ``people`` adds the user's and the store's knowledge of people
+    (``eventwire.people``)."""
     nlp = nlp or load_pipeline(model)
     coders = coder_versions(nlp)
     batch: list[SourceDoc | InputError] = []
     for src in sources:
         batch.append(src)
         if len(batch) >= batch_size:
-            yield from _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars)
+            yield from _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars, people)
             batch = []
     if batch:
-        yield from _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars)
+        yield from _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars, people)
 
 
-def _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars) -> Iterator[Document | InputError]:
+def _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars, people=None) -> Iterator[Document | InputError]:
     plans: list[InputError | tuple[SourceDoc, dt.date | None, list[int]]] = []
     docs: list[Doc] = []
     for src in batch:
@@ -174,6 +177,8 @@ def _code_batch(batch, nlp, coders, batch_size, max_chars, chunk_chars) -> Itera
         for offset, piece in _chunks(src.text, chunk_chars):
             doc = nlp.make_doc(piece)
             doc._.ew_published = published
+            if people is not None:
+                doc.user_data["ew_people"] = people
             docs.append(doc)
             offsets.append(offset)
         plans.append((src, published, offsets))

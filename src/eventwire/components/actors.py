@@ -203,6 +203,14 @@ class ActorResolver:
         idx = None
         if len(words) == 1 and name.lower() in self.by_surname:
             idx = self.by_surname[name.lower()]
+        book = self.doc.user_data.get("ew_people")
+        user = book.user_entry(name, self.day) if book is not None else None
+        if user is not None and idx is None:
+            # the user's own file wins over the table and over what the text says
+            idx = self._entity(f"person:{user.name}", name=user.name, canonical=user.name, country=user.country,
+                               sector=user.sector, kind="person", role=user.role, via="user")
+            for n in user.names:
+                self.by_surname.setdefault(n.split()[-1].lower(), idx)
         known = self.kb.people(name, self.day)
         # a bare surname is the officeholder only when in office that day, or when the text gives the
         # same office ("President Mugabe"): never a guess at a famous namesake
@@ -228,6 +236,11 @@ class ActorResolver:
         if not desc.get("gender") and len(words) > 1:
             # "Keiko Arai met Paulo Mendes. He said ...": the given name tells who "he" is
             desc["gender"] = self.kb.given_names.get(words[0].lower())
+        learned = book.learned_entry(name, self.day) if book is not None and idx is None and not desc.get("country") else None
+        if learned is not None:
+            # what an earlier document said about this person
+            idx = self._entity(f"person:{learned.name}", name=learned.name, country=learned.country,
+                               sector=learned.sector, kind="person", role=learned.role, via="learned")
         if idx is None:
             sector = desc.get("org_sector") or desc.get("title_sector")
             idx = self._entity(

@@ -1,7 +1,10 @@
 """The embedded store: DuckDB, one file, ``./eventwire.duckdb`` by default.
 
-Tables (schema version 1): ``documents``, ``sentences``, ``actors``, ``quotes``, ``events``,
-``places``, ``dates``; each row carries its ``doc_id`` and character offsets into the document text.
+Tables: ``documents``, ``sentences``, ``actors``, ``quotes``, ``events``, ``places``, ``dates``; each row
+carries its ``doc_id`` and character offsets into the document text. Since schema version 2,
+``learned_actors`` keeps what the texts themselves said about people ("Armen Grigorian, the secretary of
+Armenia's Security Council"), with dates and evidence, for coding later documents. Older stores are
+migrated in place when opened for writing.
 A document is identified by its content hash, so storing the same text twice adds nothing; each
 document is written in one transaction, so a failure never leaves half a document behind.
 """
@@ -19,7 +22,7 @@ from ..records import Document
 
 __all__ = ["Store", "SCHEMA_VERSION", "DEFAULT_DB"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "eventwire.duckdb"
 
 _ACTOR_COLS = ["text", "start_char", "end_char", "name", "country", "sector"]
@@ -62,6 +65,9 @@ SCHEMA = [
         doc_id VARCHAR NOT NULL, idx INTEGER NOT NULL, text VARCHAR, start_char INTEGER, end_char INTEGER,
         name VARCHAR, country VARCHAR, latitude DOUBLE, longitude DOUBLE, geonameid BIGINT, feature VARCHAR,
         role VARCHAR, PRIMARY KEY (doc_id, idx))""",
+    """CREATE TABLE IF NOT EXISTS learned_actors (
+        key VARCHAR PRIMARY KEY, name VARCHAR, country VARCHAR, sector VARCHAR, role VARCHAR,
+        first_seen DATE, last_seen DATE, mentions INTEGER, evidence_doc VARCHAR, evidence_text VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS dates (
         doc_id VARCHAR NOT NULL, idx INTEGER NOT NULL, text VARCHAR, start_char INTEGER, end_char INTEGER,
         value VARCHAR, precision VARCHAR, PRIMARY KEY (doc_id, idx))""",
@@ -100,6 +106,9 @@ class Store:
         current = row[0] if row else None
         if current is None:
             self.con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
+        elif current < SCHEMA_VERSION:
+            # 1 -> 2 added learned_actors, created above; nothing else changed
+            self.con.execute("UPDATE schema_version SET version = ?", [SCHEMA_VERSION])
         elif current > SCHEMA_VERSION:
             raise StoreError(
                 f"the database {self.path} has schema version {current}, newer than this eventwire "
@@ -169,11 +178,51 @@ class Store:
                     "INSERT INTO dates VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [[d.id, i, t.text, t.start, t.end, t.value, t.precision] for i, t in enumerate(d.dates)],
                 )
+            self._learn(d)
             con.execute("COMMIT")
         except Exception as exc:
             con.execute("ROLLBACK")
             raise StoreError(f"could not store document {d.id} ({d.source}): {exc}; nothing of it was written") from exc
         return True
+
+    def _learn(self, d: Document) -> None:
+        """Remember people the document describes itself (a title or an appositive with a country)."""
+        for a in d.actors:
+            if a.kind != "person" or a.via not in ("title", "appositive") or not a.country or not a.name:
+                continue
+            if len(a.name.split()) < 2:
+                continue
+            sent = next((s for s in d.sentences if s.start <= a.start < s.end), None)
+            evidence = d.text[sent.start : sent.end] if sent else a.text
+            day = d.published
+            key = a.name.lower()
+            row = self.con.execute("SELECT first_seen, last_seen FROM learned_actors WHERE key = ?", [key]).fetchone()
+            if row is None:
+                self.con.execute(
+                    "INSERT INTO learned_actors VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    [key, a.name, a.country, a.sector, a.role, day, day, d.id, evidence[:500]],
+                )
+            else:
+                # the latest description wins: people change office
+                self.con.execute(
+                    "UPDATE learned_actors SET mentions = mentions + 1, first_seen = least(first_seen, ?), "
+                    "last_seen = greatest(last_seen, ?), country = CASE WHEN ? >= last_seen OR last_seen IS NULL "
+                    "THEN ? ELSE country END, sector = CASE WHEN ? >= last_seen OR last_seen IS NULL THEN ? ELSE sector END, "
+                    "role = coalesce(?, role) WHERE key = ?",
+                    [day, day, day, a.country, day, a.sector, a.role, key],
+                )
+
+    def learned_actors(self, at: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
+        """People learned from stored texts (seen on or before ``at``), optionally by name."""
+        clauses, params = [], []
+        if at:
+            clauses.append("(first_seen IS NULL OR first_seen <= CAST(? AS DATE))")
+            params.append(at)
+        if name:
+            clauses.append("key LIKE ?")
+            params.append(f"%{name.lower()}%")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._rows(f"SELECT * FROM learned_actors {where} ORDER BY name", params)
 
     # ------------------------------------------------------------------ reading
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
