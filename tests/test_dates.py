@@ -40,3 +40,21 @@ def test_no_publication_date_leaves_relative_dates_unresolved(code):
 def test_may_the_verb_is_not_a_month(code):
     d = code("Russia may be leaving the region, he suggested.", "2023-09-20")
     assert not d.dates
+
+
+RANGES = [
+    ("Talks ran from Monday to Wednesday.", "2024-03-08", "2024-03-04", "2024-03-06"),
+    ("Voting will take place between March 3 and 5.", "2024-01-10", "2024-03-03", "2024-03-05"),
+    ("The war lasted from 1992 to 1995.", "2024-01-10", "1992", "1995"),
+]
+
+
+@pytest.mark.parametrize("text,published,start,end", RANGES, ids=[r[0] for r in RANGES])
+def test_ranges(code, text, published, start, end):
+    d = code(text, published)
+    assert [(t.value, t.value_end) for t in d.dates] == [(start, end)]
+
+
+def test_event_without_its_own_date_says_it_took_the_publication_date(code):
+    d = code("Chile praised Peru.", "2024-01-10")
+    assert (d.events[0].date, d.events[0].date_precision) == ("2024-01-10", "published")

@@ -151,6 +151,7 @@ class TimeExpr:
     end: int
     value: str | None
     precision: str | None  # day, month, year, or None when it could not be resolved
+    value_end: str | None = None  # the end of a range ("from Monday to Wednesday"), else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -45,7 +45,7 @@ PATTERNS = [
                                 r"this (?:morning|afternoon|evening)|last night)\b", re.I)),
     ("relative_period", re.compile(r"\b(?:(early|earlier|late|later)\s+)?(this|last|next|past)\s+(week|month|year)\b", re.I)),
     ("ago", re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\s+ago\b", re.I)),
-    ("year", re.compile(r"\b(?:(?:in|since|during|until|till|by|from|before|after|of|early|late|mid-|the)\s+)(1[89]\d\d|20\d\d)\b")),
+    ("year", re.compile(r"\b(?:(?:in|since|during|until|till|by|from|before|after|of|early|late|mid-|the|to|through|and)\s+)(1[89]\d\d|20\d\d)\b")),
 ]
 
 _NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -152,6 +152,8 @@ def find_dates(doc: Doc, published: dt.date | None) -> list[TimeExpr]:
         for kind, pattern in PATTERNS:
             for m in pattern.finditer(chunk):
                 a, b = m.start() + s0, m.end() + s0
+                if kind == "year":
+                    a = m.start(1) + s0  # the year alone: its preposition may join a range ("from 1992 to 1995")
                 if any(a < y and x < b for x, y in taken):
                     continue
                 if kind == "month" and m.group(1).lower().rstrip(".") in ("may", "mar", "march", "jan", "dec", "oct", "nov", "aug", "jun", "jul", "apr", "sep", "feb"):
@@ -168,7 +170,50 @@ def find_dates(doc: Doc, published: dt.date | None) -> list[TimeExpr]:
                 taken.append((a, b))
                 out.append(TimeExpr(text=text[a:b], start=a, end=b, value=value, precision=precision))
     out.sort(key=lambda t: t.start)
+    return _ranges(text, out)
+
+
+_RANGE_OPEN = re.compile(r"\b(from|between)\s+$", re.I)
+_RANGE_JOIN = re.compile(r"^\s*(to|until|till|through|and|-|–)\s*$", re.I)
+
+
+def _ranges(text: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """Join "from Monday to Wednesday", "between March 3 and 5", "2020-2022" into one range."""
+    out: list[TimeExpr] = []
+    i = 0
+    while i < len(found):
+        t = found[i]
+        if i + 1 < len(found):
+            u = found[i + 1]
+            joint = text[t.end : u.start]
+            opener = _RANGE_OPEN.search(text[max(0, t.start - 9) : t.start])
+            if _RANGE_JOIN.match(joint) and (opener or joint.strip() in ("-", "–")) and t.value and u.value:
+                start = t.start - len(opener.group(0)) if opener else t.start
+                out.append(TimeExpr(text=text[start : u.end], start=start, end=u.end, value=t.value,
+                                    precision=t.precision, value_end=u.value))
+                i += 2
+                continue
+        # "between March 3 and 5", "from 3 to 5 June" is left to the patterns: a bare day after a full date
+        tail = _DAY_TAIL.match(text, t.end)
+        opener = _RANGE_OPEN.search(text[max(0, t.start - 9) : t.start])
+        if tail and opener and t.precision == "day" and t.value:
+            day = int(tail.group(2))
+            try:
+                end_value = dt.date.fromisoformat(t.value).replace(day=day).isoformat()
+            except ValueError:
+                end_value = None
+            if end_value:
+                start = t.start - len(opener.group(0))
+                out.append(TimeExpr(text=text[start : tail.end()], start=start, end=tail.end(), value=t.value,
+                                    precision="day", value_end=end_value))
+                i += 1
+                continue
+        out.append(t)
+        i += 1
     return out
+
+
+_DAY_TAIL = re.compile(r"\s*(to|and|until|-|–)\s*(\d{1,2})\b(?!\s*[%A-Za-z])")
 
 
 class DatesComponent:

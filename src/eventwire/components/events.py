@@ -474,7 +474,8 @@ class EventCoder:
             trigger=TextSpan(tok.idx, tok.idx + len(tok.text), tok.text),
             sentence=TextSpan(sent.start_char, sent.end_char, self.text[sent.start_char : sent.end_char]),
             date=date.value if has_date else (published.isoformat() if published else None),
-            date_precision=date.precision if has_date else ("day" if published else None),
+            # without a time expression of its own the event takes the publication date, and says so
+            date_precision=date.precision if has_date else ("published" if published else None),
             date_source="text" if has_date else ("published" if published else None),
             location=({"name": place.name, "country": place.country, "latitude": place.latitude,
                        "longitude": place.longitude, "geonameid": place.geonameid} if place is not None else None),
