@@ -38,6 +38,7 @@ def evaluate(
     published: Annotated[Optional[str], typer.Option(help="Publication date of that article (default: the gold's 'published').")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the measures as JSON.")] = False,
     model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline.")] = None,
+    lexicon: Annotated[Optional[str], typer.Option(help="Your YAML file of extra verb and noun triggers.")] = None,
 ) -> None:
     """Score the pipeline on gold files: events (per-type precision, recall and F1, confusion, full triple),
     quotes, places and dates."""
@@ -48,7 +49,7 @@ def evaluate(
         err.print("eventwire: no gold file given and none found in ../shared/eval; pass GOLD paths")
         raise typer.Exit(2)
     try:
-        nlp = load_pipeline(model)
+        nlp = load_pipeline(model, None, lexicon)
         countries = set(load_knowledge().countries)
         results = {}
         for path in paths:

@@ -33,8 +33,9 @@ def default_model() -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def load_pipeline(model: str | None = None, knowledge: str | None = None) -> Language:
-    """The spaCy pipeline with eventwire's stages added; loaded once per (model, knowledge)."""
+def load_pipeline(model: str | None = None, knowledge: str | None = None, lexicon: str | None = None) -> Language:
+    """The spaCy pipeline with eventwire's stages added; loaded once per (model, knowledge, lexicon).
+    ``lexicon`` is a user's YAML file of extra verb and noun triggers (see ``eventwire.knowledge``)."""
     ensure_extensions()
     name = model or default_model()
     try:
@@ -51,6 +52,8 @@ def load_pipeline(model: str | None = None, knowledge: str | None = None) -> Lan
         if comp_name in nlp.pipe_names:
             continue
         config = cfg if module.FACTORY != "eventwire_dates_v1" else {}
+        if module.FACTORY == "eventwire_events_v1" and lexicon:
+            config = {**cfg, "lexicon": str(lexicon)}
         nlp.add_pipe(module.FACTORY, name=comp_name, config=config)
     return nlp
 

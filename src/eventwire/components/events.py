@@ -192,7 +192,8 @@ class EventCoder:
         self.sent_starts = [s.start for s in self.sents]
         self.text = doc.text  # built once: Doc.text and Span.text rebuild strings from tokens
         self.quotes: list[Quote] = doc._.ew_quotes or []
-        self.places = [p for p in (doc._.ew_places or []) if p.role == "location"]
+        self.all_places = list(doc._.ew_places or [])
+        self.places = [p for p in self.all_places if p.role == "location"]
 
     # ---------------------------------------------------------------- rules
     def match_rule(self, tok: Token) -> VerbRule | None:
@@ -242,7 +243,7 @@ class EventCoder:
             return []
         found: list[Actor] = []
         for t in (token, *token.conjuncts):
-            a = actor_for(self.doc, t, through_preps=through_preps)
+            a = actor_for(self.doc, t, through_preps=through_preps) or self.place_actor(t)
             if a is not None and all((a.start, a.country) != (b.start, b.country) for b in found):
                 found.append(a)
         out: list[Actor] = []
@@ -252,6 +253,15 @@ class EventCoder:
                 name = self.kb.countries[c].name if c in self.kb.countries else c
                 out.append(replace(a, country=c, name=f"{a.text} ({name})", also=()))
         return out
+
+    def place_actor(self, token: Token) -> Actor | None:
+        """A place filling a slot stands for its country: "airlifted medicine to Gaza", "shelled Kharkiv"."""
+        for place in self.all_places:
+            if place.start <= token.idx < place.end and place.country:
+                name = self.kb.countries[place.country].name if place.country in self.kb.countries else place.country
+                return Actor(text=place.text, start=place.start, end=place.end, name=name, country=place.country,
+                             sector=None, kind="country", resolved=True, via="place")
+        return None
 
     def location_target(self, tok: Token, obj: Token | None) -> list[Actor]:
         """For material conflict with no actor to hit: the country where it happened."""
@@ -591,9 +601,9 @@ class EventCoder:
 
 
 class EventsComponent:
-    def __init__(self, nlp: Language, name: str, knowledge: str = ""):
+    def __init__(self, nlp: Language, name: str, knowledge: str = "", lexicon: str = ""):
         self.name = name
-        self.kb = load_knowledge(knowledge or None)
+        self.kb = load_knowledge(knowledge or None, lexicon or None)
 
     def __call__(self, doc: Doc) -> Doc:
         coded = EventCoder(self.kb, doc).run()
@@ -606,9 +616,9 @@ class EventsComponent:
 
 @Language.factory(
     FACTORY,
-    default_config={"knowledge": ""},
+    default_config={"knowledge": "", "lexicon": ""},
     assigns=["doc._.ew_events", "doc._.ew_nonfactual_events"],
     requires=["doc._.ew_actors", "doc._.ew_dates", "doc._.ew_places", "doc._.ew_quotes", "token.dep"],
 )
-def make_events(nlp: Language, name: str, knowledge: str) -> EventsComponent:
-    return EventsComponent(nlp, name, knowledge)
+def make_events(nlp: Language, name: str, knowledge: str, lexicon: str) -> EventsComponent:
+    return EventsComponent(nlp, name, knowledge, lexicon)

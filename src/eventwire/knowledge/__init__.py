@@ -19,6 +19,15 @@ cameo.csv           every CAMEO code with its PLOVER type, mode, context, Goldst
 
 ``load_knowledge(path)`` reads a folder of these tables (the bundled one by default) into a
 ``KnowledgeBase``; it is cached per folder, and the object is never mutated after loading.
+``load_knowledge(path, lexicon=FILE)`` adds a user's YAML lexicon of extra verb and noun triggers::
+
+    verbs:
+      - {lemma: lambast, cameo: "111", target: obj}
+      - {lemma: airlift, object: aid|food|supply, prep: to, cameo: "073", target: prep}
+    nouns:
+      - {lemma: airlift, cameo: "073"}
+
+Its rows come before the shipped ones for the same lemma, so they win.
 """
 
 from __future__ import annotations
@@ -329,16 +338,63 @@ def _build(folder: pathlib.Path) -> KnowledgeBase:
     return kb
 
 
+def _add_lexicon(kb: KnowledgeBase, path: pathlib.Path) -> KnowledgeBase:
+    """A copy of ``kb`` with the user's verb and noun triggers first."""
+    import copy
+
+    import yaml
+
+    from ..errors import KnowledgeError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path}: is not valid YAML ({exc})") from None
+    if not isinstance(data, dict) or not set(data) <= {"verbs", "nouns"}:
+        raise KnowledgeError(f"{path}: expected a mapping with 'verbs' and/or 'nouns' lists")
+    out = copy.copy(kb)
+    out.verbs = {k: list(v) for k, v in kb.verbs.items()}
+    out.nouns = dict(kb.nouns)
+    for i, r in enumerate(data.get("verbs") or [], 1):
+        code = str(r.get("cameo", "")) if isinstance(r, dict) else ""
+        if not isinstance(r, dict) or not r.get("lemma") or code not in kb.cameo:
+            raise KnowledgeError(f"{path}, verbs entry {i}: needs a lemma and a CAMEO code from cameo.csv (got {r!r})")
+        target = r.get("target") or ("prep" if r.get("prep") else "obj")
+        if target not in ("obj", "prep", "none", "ccomp_subj", "reported_subj"):
+            raise KnowledgeError(f"{path}, verbs entry {i}: target must be obj, prep, none or ccomp_subj")
+        rule = VerbRule(lemma=str(r["lemma"]).lower(), particle=str(r.get("particle") or "").lower(),
+                        objects=tuple(o.lower() for o in _split(str(r.get("object") or ""))),
+                        prep=str(r.get("prep") or "").lower(), cameo=code, target=target,
+                        note=str(r.get("note") or f"user lexicon {path.name}"))
+        rules = out.verbs.setdefault(rule.lemma, [])
+        rules.insert(0, rule)
+        rules.sort(key=lambda v: -v.specificity)  # stable: the user's row stays ahead of equals
+    for i, r in enumerate(data.get("nouns") or [], 1):
+        code = str(r.get("cameo", "")) if isinstance(r, dict) else ""
+        if not isinstance(r, dict) or not r.get("lemma") or code not in kb.cameo:
+            raise KnowledgeError(f"{path}, nouns entry {i}: needs a lemma and a CAMEO code from cameo.csv (got {r!r})")
+        out.nouns[str(r["lemma"]).lower()] = code
+    return out
+
+
 @functools.lru_cache(maxsize=8)
-def _cached(folder: str) -> KnowledgeBase:
-    return _build(pathlib.Path(folder))
+def _cached(folder: str, lexicon: str | None = None) -> KnowledgeBase:
+    kb = _build(pathlib.Path(folder)) if lexicon is None else _cached(folder)
+    return _add_lexicon(kb, pathlib.Path(lexicon)) if lexicon else kb
 
 
-def load_knowledge(path: str | pathlib.Path | None = None) -> KnowledgeBase:
-    """Load the knowledge tables from ``path`` (a folder), or the bundled ones. Cached per folder."""
+def load_knowledge(path: str | pathlib.Path | None = None, lexicon: str | pathlib.Path | None = None) -> KnowledgeBase:
+    """Load the knowledge tables from ``path`` (a folder), or the bundled ones, plus an optional user
+    lexicon (YAML). Cached per (folder, lexicon)."""
     folder = pathlib.Path(path).resolve() if path else BUNDLED
     if not folder.is_dir():
         from ..errors import KnowledgeError
 
         raise KnowledgeError(f"knowledge folder {folder} does not exist; pass a folder of eventwire CSV tables")
-    return _cached(str(folder))
+    if lexicon is not None and not pathlib.Path(lexicon).is_file():
+        from ..errors import KnowledgeError
+
+        raise KnowledgeError(f"lexicon {lexicon} does not exist; pass a YAML file of verbs and nouns")
+    return _cached(str(folder), str(pathlib.Path(lexicon).resolve()) if lexicon else None)
