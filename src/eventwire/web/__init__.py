@@ -49,6 +49,7 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     settings = request.app.state.settings
     html = ENV.get_template(template).render(request=request, path=request.url.path,
                                              token_required=settings.token_required, db_name=settings.db.display,
+                                             db_file=pathlib.Path(settings.db.display).name,
                                              **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
