@@ -317,6 +317,11 @@ class EventCoder:
                 targets = self.parties(holder, through_preps=True)
             if not targets:
                 targets = self.parties(_pobj(tok, ("against", "at", "on", "toward", "towards")), through_preps=True)
+            if not targets and rule.cameo[:2] in ("02", "10", "13"):
+                # "demanded that Hamas release the hostages": the demand is on the clause's subject
+                clause = next((c for c in tok.children if c.dep_ in ("ccomp", "xcomp")), None)
+                if clause is not None:
+                    targets = self.parties(next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None))
         if not any(t.country for t in targets) and rule.cameo[:2] in ("18", "19", "20", "17", "04"):
             # an attack hits the country where it happens; a visit is to the country visited
             targets = self.location_target(tok, obj) or targets
