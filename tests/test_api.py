@@ -546,3 +546,10 @@ def test_query_functions_work_on_a_store_and_as_frames(examples_db):
         with pytest.raises(Q.QueryError):
             Q.events(s, colour="red")
         assert sum(1 for _ in Q.export_rows(s, "events", page=5)) == Q.count_events(s)
+
+
+def test_a_model_that_cannot_load_is_a_clear_500(writable):
+    c = Client(create_app(writable, model="no_such_spacy_pipeline"))
+    r = c.post("/v1/code", json={"text": "Chile thanked Peru on Monday."})
+    assert r.status_code == 500 and "no_such_spacy_pipeline" in r.json()["detail"]
+    assert c.get("/v1/health").status_code == 200

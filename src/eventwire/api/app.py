@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .. import __version__
-from ..errors import InputError, StoreError
+from ..errors import EventwireError, InputError, StoreError
 from ..records import Document
 from ..store import DEFAULT_DB
 from ..store.query import QueryError
@@ -119,6 +119,15 @@ def create_app(
 
             return error_page(request, 422, "That request cannot be answered", str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(EventwireError)
+    async def _eventwire_error(request: Request, exc: EventwireError):
+        # the model or the knowledge could not be loaded: say so, in the server's own words
+        if _wants_html(request):
+            from ..web import error_page
+
+            return error_page(request, 500, "eventwire could not do that", str(exc))
+        return JSONResponse({"detail": str(exc)}, status_code=500)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
