@@ -81,7 +81,7 @@ def test_every_field_of_the_contract(code):
         assert e["date"] is None or re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", e["date"])
     for e in d["nonfactual_events"]:
         assert EVENT_FIELDS <= e.keys()
-        assert e["negated"] or e["modality"] in ("hypothetical", "alleged")
+        assert e["negated"] or e["modality"] in ("hypothetical", "alleged", "requested")
     for p in d["places"]:
         assert PLACE_FIELDS <= p.keys()
         _span_ok(text, p)

@@ -15,7 +15,8 @@ offensive", "a ceasefire"). For each trigger:
 * **compound actors**: "Lithuania and Poland", "Russian and Chinese diplomats" fill a slot with every
   party (``sources``/``targets``; ``source``/``target`` hold the first). A reciprocal event ("Egypt and
   Sudan are cooperating", "X and Y met") is coded once, with the parties on both sides.
-* **modality**: ``reported`` (inside someone's words, ``reported_by`` names the quote), ``intended``
+* **modality**: ``reported`` (inside someone's words, ``reported_by`` names the quote), ``requested``
+  (what a demand or an appeal asks for: "urged Israel to allow aid in"), ``intended``
   (under hope, plan, want, or "will"/"would": coded as the CAMEO expression of intent, e.g. 087
   de-escalate becomes 0356 intent to de-escalate), ``hypothetical`` (could, might, may, should, if),
   ``alleged`` (inside an accusation or a denial: "accused Ukraine of shelling"), or ``asserted``.
@@ -23,7 +24,7 @@ offensive", "a ceasefire"). For each trigger:
   blame"), or a head that denies it ("failed to honor", "refused to sign", "stopped short of").
 
 Only what the text presents as happening (asserted, reported or intended, not negated) enters
-``events``; negated, hypothetical and alleged events go to ``Doc._.ew_nonfactual_events`` for audit.
+``events``; negated, hypothetical, alleged and requested events go to ``Doc._.ew_nonfactual_events``.
 When an intent verb is itself a trigger ("threatened to strike", "vowed to retaliate"), it is coded and
 the embedded act is not; its target comes from the embedded act. No trigger means no event: there is no
 default code.
@@ -389,6 +390,8 @@ class EventCoder:
                 cue = (self.kb.cues.get(q.cue["lemma"]) or {}) if q.cue else {}
                 if cue.get("valence") in _ALLEGING and q.kind != "direct" and self._asserted_by_cue(tok, q):
                     return "alleged", q.id
+                if cue.get("valence") == "ask" and q.kind != "direct" and self._asserted_by_cue(tok, q):
+                    return "requested", q.id  # "urged Israel to allow aid in": asked for, not done
                 return ("intended" if intended else "reported"), q.id
         return ("intended" if intended else "asserted"), None
 
