@@ -248,6 +248,9 @@ app.command()(evaluate)
 from .cli_serve import serve  # noqa: E402
 app.command()(serve)
 
+from .cli_ingest import ingest  # noqa: E402
+app.command()(ingest)
+
 
 def main() -> None:
     app()
