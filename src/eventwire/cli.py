@@ -251,6 +251,9 @@ app.command()(serve)
 from .cli_ingest import ingest  # noqa: E402
 app.command()(ingest)
 
+from .cli_export import export  # noqa: E402
+app.command()(export)
+
 
 def main() -> None:
     app()
