@@ -65,5 +65,5 @@ def export(
     except EventwireError as exc:
         err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2 if isinstance(exc, QueryError) else 1) from None
-    err.print(f"wrote {n} event(s) to {output} ({format.value})", highlight=False)
+    err.print(f"wrote {n} event(s) to {output} ({format.value})", highlight=False, soft_wrap=True)
 

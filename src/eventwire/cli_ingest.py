@@ -146,9 +146,9 @@ def ingest(
     finally:
         store.close()
     err.print(f"stored {counts['added']} new document(s) in {db}; {counts['stored']} already there"
-              + (f", {counts['repeated']} repeated in the input" if counts["repeated"] else ""), highlight=False)
+              + (f", {counts['repeated']} repeated in the input" if counts["repeated"] else ""), highlight=False, soft_wrap=True)
     if counts["failed"]:
-        err.print(f"{counts['failed']} input(s) failed", highlight=False)
+        err.print(f"{counts['failed']} input(s) failed", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -184,5 +184,5 @@ def _dry_run(docs, db: str, format: DryFormat) -> int:
         if store is not None:
             store.close()
     err.print(f"dry run: {counts['new']} new, {counts['stored']} already stored, {counts['repeated']} repeated "
-              f"in the input, {failed} failed; nothing was coded or written", highlight=False)
+              f"in the input, {failed} failed; nothing was coded or written", highlight=False, soft_wrap=True)
     return 1 if failed else 0

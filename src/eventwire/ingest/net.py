@@ -209,6 +209,11 @@ def parse_feed(raw: bytes, name: str, options: ReadOptions, published: str | Non
         else:
             yield InputError(name, "is a feed with no items")
         return
+    reason = parsed.get("bozo_exception")
+    if parsed.get("bozo") and reason is not None and not isinstance(reason, feedparser.CharacterEncodingOverride):
+        line = getattr(reason, "getLineNumber", lambda: None)()
+        where = f"{name}:{line}" if line else name
+        yield InputError(where, f"is a malformed feed ({reason}); the items that could be recovered are still read")
     base = name if is_url(name) else None
     for n, entry in enumerate(entries, 1):
         where = f"{name}#{n}"
