@@ -219,7 +219,7 @@ GDELT_COLUMNS = (["GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate
                     "NumMentions", "NumSources", "NumArticles", "AvgTone"]
                  + [f"Actor1Geo_{c}" for c in _GDELT_GEO] + [f"Actor2Geo_{c}" for c in _GDELT_GEO]
                  + [f"ActionGeo_{c}" for c in _GDELT_GEO] + ["DATEADDED", "SOURCEURL"])
-_GDELT_EXTRA = [c for c in PROVENANCE_COLUMNS if c not in ("url",)]
+_GDELT_EXTRA = list(PROVENANCE_COLUMNS)
 
 
 def _day_parts(date: str | None) -> tuple[str, str, str, str]:
@@ -270,7 +270,7 @@ def write_gdelt(rows, fh) -> int:
 ICEWS_COLUMNS = ["Event ID", "Event Date", "Source Name", "Source Sectors", "Source Country", "Event Text",
                  "CAMEO Code", "Intensity", "Target Name", "Target Sectors", "Target Country", "Story ID",
                  "Sentence Number", "Publisher", "City", "District", "Province", "Country", "Latitude", "Longitude"]
-_ICEWS_EXTRA = [c for c in PROVENANCE_COLUMNS if c not in ("latitude", "longitude")]
+_ICEWS_EXTRA = list(PROVENANCE_COLUMNS)  # ICEWS capitalises Latitude/Longitude: the lower-case names too
 
 
 def _country_names() -> dict[str, str]:
