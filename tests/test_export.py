@@ -188,3 +188,16 @@ def test_refuses_to_overwrite_without_force(db, tmp_path):
 
 def test_every_format_is_offered():
     assert set(FORMATS) == {"plover-jsonl", "csv", "parquet", "gdelt", "icews", "acled", "gexf", "sqlite"}
+
+
+def test_events_command_takes_the_same_filters(db):
+    with Store(db, read_only=True) as store:
+        expected = {(r["doc_id"], r["id"]) for r in Q.export_rows(store, "events", country="PER", type="ACCUSE,COERCE,PROTEST")}
+    r = runner.invoke(app, ["events", "--db", str(db), "--country", "PER", "--type", "ACCUSE,COERCE,PROTEST",
+                            "--limit", "1000", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    got = {(x["doc_id"], x["id"]) for x in json.loads(r.stdout)}
+    assert got == expected and got
+    r = runner.invoke(app, ["events", "--db", str(db), "--cameo", "0", "--format", "json"])
+    assert all(x["cameo"].startswith("0") for x in json.loads(r.stdout))
+    assert runner.invoke(app, ["events", "--db", str(db), "--until", "soon"]).exit_code == 2

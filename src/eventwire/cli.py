@@ -155,17 +155,44 @@ def code(
         raise typer.Exit(1)
 
 
+from .cli_export import (Actor, Cameo, Country, DocId, Modality, Place, Quad, Sector, Since,  # noqa: E402
+                         Source, Target, Text, Type, Until)
+
+
 @app.command()
 def events(
     db: Annotated[str, typer.Option(help="DuckDB file to read.")] = DEFAULT_DB,
     limit: Annotated[int, typer.Option(help="How many rows.", min=1)] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many rows.", min=0)] = 0,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    source: Source = None,
+    target: Target = None,
+    actor: Actor = None,
+    country: Country = None,
+    sector: Sector = None,
+    type: Type = None,
+    cameo: Cameo = None,
+    quad: Quad = None,
+    modality: Modality = None,
+    since: Since = None,
+    until: Until = None,
+    place: Place = None,
+    text: Text = None,
+    doc_id: DocId = None,
+    sort: Annotated[str, typer.Option(help="date, published, cameo, plover, goldstein, quad, source, target, location, confidence or document.")] = "date",
+    order: Annotated[str, typer.Option(help="asc or desc.")] = "desc",
 ) -> None:
-    """List stored events."""
+    """List stored events, filtered by actor, country, type, CAMEO code, date, place or words."""
+    from .store import query
+
+    filters = dict(source=source, target=target, actor=actor, country=country, sector=sector, type=type,
+                   cameo=cameo, quad=quad, modality=modality, since=since, until=until, place=place, text=text,
+                   doc_id=doc_id)
     try:
         with Store(db, read_only=True) as store:
-            rows = store.events(limit=limit, offset=offset)
+            rows = query.events(store, limit=limit, offset=offset, sort=sort, order=order, **filters)
+    except query.QueryError as exc:
+        _fail(str(exc), 2)
     except EventwireError as exc:
         _fail(str(exc))
     _print_rows(rows, format, ["doc_title", "trigger_text", "cameo", "plover", "source_name", "source_country",
