@@ -90,3 +90,24 @@ def test_material_conflict_targets_the_country_where_it_happened(code):
     d = code("Israeli jets struck targets in southern Lebanon.", "2024-04-10")
     e = _events(d, "19")[0]
     assert (e.source.country, e.target.country) == ("ISR", "LBN")
+
+
+def test_regression_headline_is_its_own_sentence(code):
+    d = code("Chile and Peru sign fishing pact\n\nChilean President Ana Soto arrived in Lima on Monday.", "2024-04-10")
+    assert len(d.sentences) == 2
+    assert d.sentences[0].end <= d.text.index("Chilean")
+
+
+def test_asked_participle_is_not_the_subjects_request(code):
+    d = code("Asked about the border, Kenya's president criticised Somalia.", "2024-04-10")
+    assert not [e for e in d.events if e.plover == "REQUEST" and e.source and e.source.country == "KEN"]
+
+
+def test_what_she_called_is_no_phone_call(code):
+    d = code("Spain praised Morocco for what she called a brave decision.", "2024-04-10")
+    assert not [e for e in d.events if e.cameo.startswith("041")]
+
+
+def test_speaking_to_nobody_consults_no_one(code):
+    d = code("A French official, speaking on condition of anonymity, said Paris would not change course.", "2024-04-10")
+    assert not [e for e in d.events if e.plover == "CONSULT"]

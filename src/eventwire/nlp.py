@@ -13,7 +13,7 @@ import importlib.util
 import spacy
 from spacy.language import Language
 
-from .components import PIPELINE, ensure_extensions
+from .components import BEFORE_PARSER, PIPELINE, ensure_extensions
 from .errors import ModelError
 
 __all__ = ["DEFAULT_MODELS", "default_model", "load_pipeline", "coder_versions"]
@@ -47,6 +47,9 @@ def load_pipeline(model: str | None = None, knowledge: str | None = None, lexico
         ) from exc
     if "parser" not in nlp.pipe_names:
         raise ModelError(f"the pipeline {name!r} has no dependency parser; eventwire needs one")
+    for module, comp_name in BEFORE_PARSER:
+        if comp_name not in nlp.pipe_names:
+            nlp.add_pipe(module.FACTORY, name=comp_name, before="parser")
     cfg = {"knowledge": knowledge or ""}
     for module, comp_name in PIPELINE:
         if comp_name in nlp.pipe_names:
@@ -63,7 +66,7 @@ def coder_versions(nlp: Language) -> dict[str, str]:
     from . import __version__
 
     out = {"eventwire": __version__, "model": f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', '?')}-{nlp.meta.get('version', '?')}"}
-    for module, comp_name in PIPELINE:
+    for module, comp_name in BEFORE_PARSER + PIPELINE:
         if comp_name in nlp.pipe_names:
             out[comp_name] = module.VERSION
     out["events.coder"] = "eventwire.rules.v1"

@@ -4,6 +4,7 @@ Stage versions are named ``eventwire.STAGE.vN``; spaCy forbids dots in factory n
 factory is registered as ``eventwire_STAGE_vN``.
 
 ======================================  =======================================================
+``eventwire.paragraphs.v1``             line breaks end sentences (runs before the parser)
 ``eventwire.knowledge_ruler.v1``        countries, demonyms, capitals, places, bodies, people
 ``eventwire.actors.v1``                 actor mentions resolved to country and sector
 ``eventwire.dates.v1``                  time expressions resolved against the publication date
@@ -16,12 +17,15 @@ Each one writes its records (``eventwire.records``) to a ``Doc._.ew_*`` attribut
 what the earlier ones wrote, as its factory declares.
 """
 
-from . import actors, dates, events, knowledge_ruler, places, quotes  # noqa: F401  (registers factories)
+from . import actors, dates, events, knowledge_ruler, paragraphs, places, quotes  # noqa: F401  (registers factories)
 from .state import ensure_extensions
 
-__all__ = ["ensure_extensions", "PIPELINE"]
+__all__ = ["ensure_extensions", "PIPELINE", "BEFORE_PARSER"]
 
-#: (module, component name) in the order they run; each module has FACTORY and VERSION.
+#: Runs before the parser, so that headlines and paragraphs are never one sentence.
+BEFORE_PARSER = [(paragraphs, "ew_paragraphs")]
+
+#: (module, component name) in the order they run after the statistical pipeline.
 PIPELINE = [
     (knowledge_ruler, "ew_knowledge_ruler"),
     (actors, "ew_actors"),

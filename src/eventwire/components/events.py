@@ -49,6 +49,7 @@ CODER = "eventwire.rules.v1"
 
 _INTEND = {"hope", "plan", "intend", "want", "seek", "aim", "try", "wish", "attempt", "prepare", "expect",
            "decide", "move", "consider", "propose", "look"}
+_SPEECH = {"speak", "talk", "say", "tell", "add", "note", "remark"}
 _READY = {"ready", "willing", "prepared", "eager", "determined", "keen", "poised", "set"}
 _HYPOTHETICAL = {"could", "might", "may", "should", "must", "can"}
 _FUTURE = {"will", "would", "shall", "'ll"}
@@ -134,7 +135,8 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
 def _passive(tok: Token) -> bool:
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
         return True
-    return tok.dep_ == "acl" and tok.tag_ == "VBN"
+    # "moves condemned by the ministry", "Asked about the talks, the minister said": participles
+    return tok.tag_ == "VBN" and (tok.dep_ == "acl" or (tok.dep_ == "advcl" and not any(c.dep_ == "aux" for c in tok.children)))
 
 
 def _agent(tok: Token) -> Token | None:
@@ -220,6 +222,7 @@ class EventCoder:
                 objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("pobj", "dobj")}
         if tok.dep_ in ("acl", "relcl"):
             objects.add(tok.head.lemma_.lower())
+        subject_is_compound = any(c.dep_ in _SUBJ and any(g.dep_ == "conj" for g in c.children) for c in children)
         fallback = None
         for r in rules:
             if r.particle and r.particle not in particles:
@@ -230,9 +233,14 @@ class EventCoder:
                 continue  # "charged that X ..." needs its clause; "charged with murder" falls through
             if r.prep and r.prep not in preps and not r.objects and not r.particle:
                 # the preposition is all that tells this row apart ("call on X", "speak with X"): it must
-                # be there; otherwise it is the reading of last resort ("Egypt and Sudan are cooperating")
-                fallback = fallback or r
+                # be there for a speech verb ("speaking on condition of anonymity" consults no one); other
+                # verbs fall back on it when nothing else fits ("Egypt and Sudan are cooperating")
+                if subject_is_compound or tok.lemma_.lower() not in _SPEECH:
+                    fallback = fallback or r
                 continue
+            if r.target == "obj" and not r.objects and any(
+                    c.dep_ == "dobj" and c.lower_ in ("what", "whatever") for c in children):
+                continue  # "what she called a provocation" names something; no one is called
             return r
         return fallback
 
@@ -285,6 +293,8 @@ class EventCoder:
             sources = self.parties(_agent(tok))
             if tok.dep_ == "acl":
                 targets = self.parties(tok.head, through_preps=True)
+            elif tok.dep_ == "advcl" and not any(c.dep_ == "nsubjpass" for c in tok.children):
+                targets = self.parties(_subject(tok.head))
             else:
                 targets = self.parties(next((c for c in tok.children if c.dep_ == "nsubjpass"), None), True)
             return sources, targets
