@@ -13,7 +13,8 @@
 =================  ===========================================================================================
 
 In every format CAMEO codes (and every other code) are strings (``"010"``, never ``10``), coordinates are
-``latitude``/``longitude`` (ICEWS capitalises them, as its files do), and every row carries its provenance:
+``latitude``/``longitude`` (GDELT's ``ActionGeo_Lat`` and ICEWS's ``Latitude`` are kept too, in their own
+columns), and every row carries its provenance:
 the document id, its URL, the sentence's character offsets and the coders' versions. The rows come from
 ``eventwire.store.query`` with the same filters as ``eventwire events``.
 
