@@ -13,7 +13,7 @@ import importlib.util
 import spacy
 from spacy.language import Language
 
-from .components import BEFORE_PARSER, PIPELINE, ensure_extensions
+from .components import BEFORE_PARSER, PIPELINE, ensure_extensions, knowledge_ruler
 from .errors import ModelError
 
 __all__ = ["DEFAULT_MODELS", "default_model", "load_pipeline", "coder_versions"]
@@ -50,6 +50,10 @@ def load_pipeline(model: str | None = None, knowledge: str | None = None, lexico
     for module, comp_name in BEFORE_PARSER:
         if comp_name not in nlp.pipe_names:
             nlp.add_pipe(module.FACTORY, name=comp_name, before="parser")
+    if "ner" in nlp.pipe_names and "ew_knowledge_ruler_pre" not in nlp.pipe_names:
+        # known names are set before the statistical NER, which then labels around them
+        nlp.add_pipe(knowledge_ruler.FACTORY, name="ew_knowledge_ruler_pre", before="ner",
+                     config={"knowledge": knowledge or "", "before_ner": True})
     cfg = {"knowledge": knowledge or ""}
     for module, comp_name in PIPELINE:
         if comp_name in nlp.pipe_names:

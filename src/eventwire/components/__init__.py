@@ -5,7 +5,8 @@ factory is registered as ``eventwire_STAGE_vN``.
 
 ======================================  =======================================================
 ``eventwire.paragraphs.v1``             line breaks end sentences (runs before the parser)
-``eventwire.knowledge_ruler.v1``        countries, demonyms, capitals, places, bodies, people
+``eventwire.knowledge_ruler.v1``        countries, demonyms, capitals, places, bodies, people (before and
+                                        after the statistical NER)
 ``eventwire.actors.v1``                 actor mentions resolved to country and sector
 ``eventwire.dates.v1``                  time expressions resolved against the publication date
 ``eventwire.places.v1``                 place mentions resolved to coordinates; metonyms

@@ -299,8 +299,10 @@ class ActorResolver:
             idx = self._entity(f"gov:{key}", name=name, country=key, sector="GOV", kind="government")
             self._add(span, name=span.text, country=key, sector="GOV", kind="government", resolved=True, entity=idx, via="kb")
             return
-        # an ORG the model found: read country and sector from inside it
-        d = self.descriptor(list(span))
+        # an ORG the model found: read country and sector from inside it, and from the nationality or
+        # country right before it ("the Russian | Foreign Ministry", when the ruler ran before NER)
+        left = [t for t in self.doc[span.root.left_edge.i : span.start] if t.dep_ in ("amod", "compound", "poss", "nmod")]
+        d = self.descriptor(list(span) + left)
         country = d.get("country")
         sector = d.get("org_sector") or d.get("title_sector")
         head = span.root.lemma_.lower()

@@ -1,8 +1,10 @@
-"""``eventwire.knowledge_ruler.v1``: entities from the knowledge base override the statistical NER.
+"""``eventwire.knowledge_ruler.v1``: entities from the knowledge base, before and after the statistical NER.
 
-The small English pipeline tags "Yerevan", "Stepanakert" and "Azerbaijani" as PERSON. This component
-matches every name the knowledge base knows (countries, adjectives and demonyms, capitals, places,
-international bodies, seats of power, officeholders) on exact token text and rewrites ``doc.ents``:
+It runs twice. Before ``ner`` (``before_ner=True``) it sets every name it knows as an entity, so the
+model labels the rest around them and never tags "Yerevan" as a person (the small English pipeline
+does, and "Stepanakert" and "Azerbaijani" too). It matches every name the knowledge base knows
+(countries, adjectives and demonyms, capitals, places, international bodies, groups, seats of power,
+officeholders) on exact token text. After ``ner`` it reconciles ``doc.ents``:
 
 * our matches win over the model's entities they overlap, and each carries its knowledge-base key in
   ``Span.kb_id_`` (``country:ARM``, ``nationality:ARM``, ``capital:ARM``, ``place:AZE:Stepanakert``,
@@ -79,8 +81,9 @@ def _patterns(kb: KnowledgeBase):
 
 
 class KnowledgeRuler:
-    def __init__(self, nlp: Language, name: str, knowledge: str = ""):
+    def __init__(self, nlp: Language, name: str, knowledge: str = "", before_ner: bool = False):
         self.name = name
+        self.before_ner = before_ner
         self.kb = load_knowledge(knowledge or None)
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.keys: dict[int, tuple[str, str]] = {}
@@ -98,6 +101,11 @@ class KnowledgeRuler:
             self.keys[nlp.vocab.strings[key]] = (label, kb_id)
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.before_ner:
+            # before the statistical NER: set what we know; NER labels the rest around it
+            doc.ents = filter_spans([Span(doc, s, e, label=self.keys[m][0], kb_id=self.keys[m][1])
+                                     for m, s, e in self.matcher(doc)])
+            return doc
         ours = []
         for match_id, start, end in self.matcher(doc):
             label, kb_id = self.keys[match_id]
@@ -129,9 +137,9 @@ class KnowledgeRuler:
 
 @Language.factory(
     FACTORY,
-    default_config={"knowledge": ""},
+    default_config={"knowledge": "", "before_ner": False},
     assigns=["doc.ents", "token.ent_type", "token.ent_iob", "doc.spans"],
-    requires=["doc.ents"],
+    requires=[],
 )
-def make_knowledge_ruler(nlp: Language, name: str, knowledge: str) -> KnowledgeRuler:
-    return KnowledgeRuler(nlp, name, knowledge)
+def make_knowledge_ruler(nlp: Language, name: str, knowledge: str, before_ner: bool) -> KnowledgeRuler:
+    return KnowledgeRuler(nlp, name, knowledge, before_ner)
