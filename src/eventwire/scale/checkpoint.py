@@ -55,7 +55,7 @@ class StoreCheckpoint(Checkpoint):
 
 
 class FileCheckpoint(Checkpoint):
-    """A DuckDB file with one row per document done: ``done(id, source, at)``."""
+    """A DuckDB file with one row per document done: ``done(id, source, done_at)``."""
 
     def __init__(self, path: str | pathlib.Path):
         self.path = pathlib.Path(path)
@@ -66,7 +66,7 @@ class FileCheckpoint(Checkpoint):
         except duckdb.Error as exc:
             raise ScaleError(f"cannot open the checkpoint {self.path}: {exc} (is another run using it?)") from None
         self.con.execute("CREATE TABLE IF NOT EXISTS done (id VARCHAR PRIMARY KEY, source VARCHAR, "
-                         "at TIMESTAMP DEFAULT current_timestamp)")
+                         "done_at TIMESTAMP DEFAULT current_timestamp)")
 
     def done(self, ids: Iterable[str]) -> set[str]:
         return _done(self.con, "done", list(ids))

@@ -126,8 +126,9 @@ class DaskEngine:
             if self.options.scheduler:
                 self.client = distributed.Client(self.options.scheduler, timeout="30s")
             else:
+                # ":0": the scheduler's HTTP endpoint on any free port, so that two runs never fight over 8787
                 self.cluster = distributed.LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
                 self.client = distributed.Client(self.cluster)
@@ -199,7 +200,7 @@ class DaskEngine:
         chunks = enumerate(chunked((to_wire(i) for i in items), self.chunk_size))
         reorder = Reorder(self.options.effective_ordered())
         inflight: dict = {}  # future -> (seq, chunk)
-        done = distributed.as_completed()
+        done = None  # distributed.as_completed, made with the first future
         window = 2 * self.threads() + 2
         exhausted = False
         while True:
@@ -213,7 +214,10 @@ class DaskEngine:
                 fut = self.client.submit(code_batch, key, chunk, str(self.run_dir), self.cfg, pure=False,
                                          retries=1, key=f"eventwire-batch-{key}-{uuid.uuid4().hex[:8]}")
                 inflight[fut] = (seq, chunk)
-                done.add(fut)
+                if done is None:
+                    done = distributed.as_completed([fut])
+                else:
+                    done.add(fut)
             if not inflight:
                 break
             fut = next(done)

@@ -19,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
+import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -102,33 +104,42 @@ class InlineEngine:
 
 
 # ---------------------------------------------------------------------------------------------- the worker
-def worker_main(wid: int, inbox, outbox, cfg: dict) -> None:
-    """A worker process: load the model, then code chunks until told to stop or the parent is gone."""
+def worker_main(wid: int, inbox, conn, cfg: dict) -> None:
+    """A worker process: load the model, then code chunks until told to stop or the parent is gone.
+
+    Work comes in on ``inbox`` (a queue: the coordinator never waits for a busy worker); results go out on
+    ``conn``, this worker's own pipe, synchronously: what a worker has sent is in the pipe even if it dies
+    the next moment, and the pipe's end tells the coordinator at once that the worker is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle: it stops us
     try:
-        nlp = load_pipeline(cfg["model"])
-    except Exception as exc:  # ModelError, or anything else that stops the model loading
-        outbox.put(("fatal", wid, f"{exc}"))
-        return
-    outbox.put(("ready", wid, os.getpid()))
-    parent = multiprocessing.parent_process()
-    marker = os.environ.get(CRASH_MARKER_ENV)
-    while True:
         try:
-            msg = inbox.get(timeout=1.0)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                outbox.cancel_join_thread()  # nobody will read it: do not wait for the pipe on exit
-                return
-            continue
-        if msg is None:
+            nlp = load_pipeline(cfg["model"])
+        except Exception as exc:  # ModelError, or anything else that stops the model loading
+            conn.send(("fatal", f"{exc}"))
             return
-        key, items = msg
-        if marker and any(not isinstance(i, tuple) and marker in i.text for i in items):
-            os._exit(70)
-        results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
-                             chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"])
-        now, peak = memory_kib()
-        outbox.put(("done", wid, key, results, now, peak))
+        conn.send(("ready", os.getpid()))
+        parent = multiprocessing.parent_process()
+        marker = os.environ.get(CRASH_MARKER_ENV)
+        while True:
+            try:
+                msg = inbox.get(timeout=1.0)
+            except queue.Empty:
+                if parent is not None and not parent.is_alive():
+                    return
+                continue
+            if msg is None:
+                return
+            key, items = msg
+            if marker and any(not isinstance(i, tuple) and marker in i.text for i in items):
+                os._exit(70)
+            results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
+                                 chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"])
+            now, peak = memory_kib()
+            conn.send(("done", key, results, now, peak))
+    except (BrokenPipeError, EOFError):  # the coordinator is gone
+        return
+    finally:
+        inbox.cancel_join_thread()
 
 
 @contextlib.contextmanager
@@ -152,16 +163,26 @@ class _Worker:
     wid: int
     process: multiprocessing.process.BaseProcess
     inbox: object
+    conn: object  # the receiving end of the worker's result pipe
     pid: int | None = None
     ready: bool = False
-    inflight: dict = field(default_factory=dict)  # task key -> wire items
+    gone: bool = False  # its pipe has ended: it exited, one way or another
+    inflight: dict = field(default_factory=dict)  # task key -> wire items, in the order sent
     sent: int = 0  # documents handed to it
     retiring: bool = False
     stop_sent: bool = False
 
+    def holds_retry(self) -> bool:
+        return any(isinstance(k, tuple) for k in self.inflight)
+
 
 class LocalEngine:
-    """A pool of ``workers`` processes on this machine (see the module docstring)."""
+    """A pool of ``workers`` processes on this machine (see the module docstring).
+
+    Task keys are chunk numbers (ints). When a worker dies, each chunk it had not sent back is split into
+    its documents, keyed ``(chunk, index)``, and each is retried alone on an idle worker that gets nothing
+    else meanwhile: a worker that dies while holding one of those died of that document, which is then
+    reported as failed instead of being tried again."""
 
     name = "local"
 
@@ -177,8 +198,9 @@ class LocalEngine:
                     "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone}
         self._ids = itertools.count()
         self._pool: dict[int, _Worker] = {}
-        self._outbox = None
         self._started = False
+        self._partial: dict[int, list] = {}  # chunk -> results of its documents retried alone
+        self._retry: deque = deque()  # ((chunk, index), [item]) waiting for an idle worker
         self.started_processes = 0
         self.crashes = 0
         self.peak_kib: dict[int, int] = {}  # pid -> peak resident memory
@@ -188,11 +210,13 @@ class LocalEngine:
     def _spawn(self) -> _Worker:
         wid = next(self._ids)
         inbox = self.ctx.Queue()
-        proc = self.ctx.Process(target=worker_main, args=(wid, inbox, self._outbox, self.cfg),
+        receiver, sender = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(target=worker_main, args=(wid, inbox, sender, self.cfg),
                                 name=f"eventwire-worker-{wid}", daemon=True)
         with _worker_environment():
             proc.start()
-        w = _Worker(wid, proc, inbox)
+        sender.close()  # the worker holds the only sending end: when it dies, our end reads EOF
+        w = _Worker(wid, proc, inbox, receiver)
         self._pool[wid] = w
         self.started_processes += 1
         return w
@@ -201,27 +225,23 @@ class LocalEngine:
         """Start the workers and wait until every one has loaded the model."""
         if self._started:
             return
-        self._outbox = self.ctx.Queue()
         self._started = True
         for _ in range(self.workers):
             self._spawn()
-        deadline_check = time.monotonic()
         while not all(w.ready for w in self._pool.values()):
-            try:
-                self._handle(self._outbox.get(timeout=0.5))
-            except queue.Empty:
-                pass
-            if time.monotonic() - deadline_check > 0.5:
-                deadline_check = time.monotonic()
-                for w in list(self._pool.values()):
-                    if not w.ready and w.process.exitcode is not None:
-                        self.close()
-                        raise ScaleError(f"a worker process exited with code {w.process.exitcode} while loading "
-                                         "the model; try --workers 1 to see the error")
+            self._receive(timeout=0.5)
+            for w in list(self._pool.values()):
+                if w.gone and not w.ready:
+                    code = w.process.exitcode
+                    self.close()
+                    raise ScaleError(f"a worker process exited (code {code}) while loading the model; "
+                                     "try --workers 1 to see the error")
 
     def close(self) -> None:
         for w in self._pool.values():
-            if w.process.is_alive() and not w.stop_sent:
+            if w.process.is_alive() and (not w.ready or w.gone):
+                w.process.terminate()  # still loading the model, or past talking to: it holds no work
+            elif w.process.is_alive() and not w.stop_sent:
                 with contextlib.suppress(Exception):
                     w.inbox.put(None)
                     w.stop_sent = True
@@ -231,15 +251,11 @@ class LocalEngine:
             if w.process.is_alive():
                 w.process.terminate()
                 w.process.join(timeout=2)
-        for w in self._pool.values():
             with contextlib.suppress(Exception):
+                w.conn.close()
                 w.inbox.close()
                 w.inbox.cancel_join_thread()
         self._pool.clear()
-        if self._outbox is not None:
-            with contextlib.suppress(Exception):
-                self._outbox.close()
-                self._outbox.cancel_join_thread()
         self._started = False
 
     def __enter__(self):
@@ -255,132 +271,131 @@ class LocalEngine:
         return out
 
     # ------------------------------------------------------------------ messages
-    def _handle(self, msg) -> tuple | None:
-        kind, wid = msg[0], msg[1]
-        w = self._pool.get(wid)
-        if kind == "ready":
-            if w is not None:
-                w.ready, w.pid = True, msg[2]
-            return None
-        if kind == "fatal":
-            self.close()
-            raise ModelError(msg[2])
-        if kind == "done":
-            _, _, key, results, now, peak = msg
-            if w is not None and w.pid is not None:
-                self.peak_kib[w.pid] = max(self.peak_kib.get(w.pid, 0), peak)
-                self.last_kib[w.pid] = now
-            if w is None or key not in w.inflight:
-                return None  # already given up on and retried elsewhere
-            del w.inflight[key]
-            return key, results
-        return None
+    def _receive(self, timeout: float) -> list[tuple]:
+        """Wait up to ``timeout`` for the workers; read every message there is. Returns (key, results)
+        of the tasks finished."""
+        finished = []
+        conns = {w.conn: w for w in self._pool.values() if not w.gone}
+        if not conns:
+            return finished
+        for conn in multiprocessing.connection.wait(list(conns), timeout=timeout):
+            w = conns[conn]
+            while True:  # everything it sent, up to its end if it is gone
+                try:
+                    if not conn.poll():
+                        break
+                    msg = conn.recv()
+                except (EOFError, OSError):
+                    w.gone = True
+                    break
+                if msg[0] == "ready":
+                    w.ready, w.pid = True, msg[1]
+                elif msg[0] == "fatal":
+                    self.close()
+                    raise ModelError(msg[1])
+                elif msg[0] == "done":
+                    _, key, results, now, peak = msg
+                    self.peak_kib[w.pid] = max(self.peak_kib.get(w.pid, 0), peak)
+                    self.last_kib[w.pid] = now
+                    if w.inflight.pop(key, None) is not None:
+                        finished.append((key, results))
+        return finished
 
     def _reap(self) -> list[tuple]:
-        """Notice workers that exited: retired ones leave; crashed ones' chunks are retried. Returns
-        (key, results) for retried documents that crashed a worker a second time."""
+        """Take leave of the workers whose pipe has ended. Their unfinished chunks are split for retrying;
+        a retried document whose worker died is returned as failed, (key, results)."""
         failed = []
         for wid, w in list(self._pool.items()):
-            if w.process.exitcode is None:
+            if not w.gone:
                 continue
+            w.process.join(timeout=5)
             del self._pool[wid]
+            with contextlib.suppress(Exception):
+                w.conn.close()
+                w.inbox.cancel_join_thread()
             if w.stop_sent and not w.inflight:
-                continue  # a clean exit when told to stop
-            # it died: what it had not sent back (the caller drained the queue first) is lost
+                continue  # it was told to stop, and did
             self.crashes += 1
+            code = w.process.exitcode
             if self.crashes > 3 * self.workers + 10:
                 self.close()
                 raise ScaleError(f"worker processes keep dying ({self.crashes} so far, the last with exit code "
-                                 f"{w.process.exitcode}); is the machine out of memory?")
+                                 f"{code}); is the machine out of memory?")
             for key, items in w.inflight.items():
-                if isinstance(key, int):  # a whole chunk: code its documents one by one elsewhere
+                if isinstance(key, int):  # a whole chunk: its documents are tried again one by one
                     self._partial[key] = [None] * len(items)
                     for i, item in enumerate(items):
                         self._retry.append(((key, i), [item]))
-                else:  # a lone document that crashed a worker twice
+                else:  # a document tried alone, and its worker died
                     failed.append((key, [("error", item_name(items[0]),
-                                          f"crashed a worker process twice (exit code {w.process.exitcode}); "
-                                          "skipped")]))
+                                          f"crashed a worker process twice (exit code {code}); skipped")]))
             w.inflight.clear()
-            if not w.retiring:
-                self._spawn()
         return failed
+
+    def _send(self, w: _Worker, key, chunk: list) -> None:
+        w.inflight[key] = chunk
+        w.inbox.put((key, chunk))
+        w.sent += len(chunk)
+        if self.options.recycle_after and w.sent >= self.options.recycle_after:
+            w.retiring = True  # gets no more work; a fresh process takes its place
 
     # ------------------------------------------------------------------ running
     def run(self, items: Iterable) -> Iterator[tuple[str, object]]:
-        """Code ``items`` (SourceDoc or InputError) on the pool; yield ("coded", Document | InputError)."""
+        """Code ``items`` (SourceDoc or InputError) on the pool; yield ("coded", Document | InputError).
+
+        Between two results handed to the caller the pool is served without waiting (results read, work
+        handed out), so the workers stay busy while the caller stores or prints."""
         self.start()
         chunks = enumerate(chunked((to_wire(i) for i in items), self.chunk_size))
         reorder = Reorder(self.options.effective_ordered())
-        self._partial: dict[int, list] = {}
-        self._retry: deque = deque()
+        self._partial, self._retry = {}, deque()
+        out: deque = deque()  # results ready for the caller
         exhausted = False
-        last_check = time.monotonic()
 
-        def finished(key, results) -> list:
-            if isinstance(key, tuple):  # one document of a retried chunk
+        def finished(key, results) -> None:
+            if isinstance(key, tuple):  # one document of a chunk being retried
                 seq, i = key
                 slots = self._partial[seq]
                 slots[i] = results
                 if any(s is None for s in slots):
-                    return []
+                    return
                 del self._partial[seq]
                 results = [r for s in slots for r in s]
                 key = seq
-            return reorder.add(key, results)
+            for ready in reorder.add(key, results):
+                out.extend(ready)
 
         while True:
-            # hand out work: retries first, then new chunks while the window has room
+            # hand out work: retries to idle workers, new chunks while the window has room
             while True:
-                free = [w for w in self._pool.values() if not w.retiring and len(w.inflight) < self.prefetch]
-                if not free:
-                    break
-                w = min(free, key=lambda x: len(x.inflight))
+                active = [w for w in self._pool.values() if not w.retiring and not w.gone]
+                if len(active) < self.workers and (self._retry or not exhausted):
+                    self._spawn()  # in place of one retired or dead, while there is work for it
+                    continue
                 if self._retry:
-                    key, chunk = self._retry.popleft()
-                else:
-                    held = sum(len(x.inflight) for x in self._pool.values()) + len(reorder) + len(self._partial)
-                    if exhausted or held >= self.window:
+                    idle = [w for w in active if not w.inflight]
+                    if not idle:
                         break
-                    nxt = next(chunks, None)
-                    if nxt is None:
-                        exhausted = True
-                        break
-                    key, chunk = nxt
-                w.inflight[key] = chunk
-                w.inbox.put((key, chunk))
-                w.sent += len(chunk)
-                if self.options.recycle_after and w.sent >= self.options.recycle_after and not w.retiring:
-                    w.retiring = True  # gets no more work; a fresh process takes its place
-                    self._spawn()
+                    self._send(idle[0], *self._retry.popleft())
+                    continue
+                free = [w for w in active if len(w.inflight) < self.prefetch and not w.holds_retry()]
+                held = (sum(len(x.inflight) for x in self._pool.values()) + len(reorder) + len(self._partial)
+                        + len(out) // self.chunk_size)
+                if not free or exhausted or held >= self.window:
+                    break
+                nxt = next(chunks, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                self._send(min(free, key=lambda x: len(x.inflight)), *nxt)
             for w in self._pool.values():  # retired workers stop once they have delivered everything
-                if w.retiring and not w.inflight and not w.stop_sent:
+                if w.retiring and not w.inflight and not w.stop_sent and not w.gone:
                     w.inbox.put(None)
                     w.stop_sent = True
             busy = any(w.inflight for w in self._pool.values())
-            if exhausted and not busy and not self._retry and not self._partial and not len(reorder):
+            if exhausted and not busy and not self._retry and not self._partial and not len(reorder) and not out:
                 return
-            try:
-                msg = self._outbox.get(timeout=0.2)
-            except queue.Empty:
-                msg = None
-            ready = []
-            if msg is not None:
-                done = self._handle(msg)
-                if done is not None:
-                    ready.extend(finished(*done))
-            if msg is None or time.monotonic() - last_check > 1.0:
-                last_check = time.monotonic()
-                while True:  # read everything already sent before judging the dead
-                    try:
-                        more = self._outbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    done = self._handle(more)
-                    if done is not None:
-                        ready.extend(finished(*done))
-                for key, results in self._reap():
-                    ready.extend(finished(key, results))
-            for results in ready:
-                for r in results:
-                    yield "coded", from_wire(r)
+            for key, results in self._receive(timeout=0 if out else 0.5) + self._reap():
+                finished(key, results)
+            if out:
+                yield "coded", from_wire(out.popleft())

@@ -114,13 +114,14 @@ class CodingRun:
         try:
             if self.store is not None:
                 lookups.append(StoreCheckpoint(self.store))
+            resume = o.effective_resume(self.total)
             path = o.checkpoint
-            if path is None and engine.name == "dask" and self.store is None:
+            if path is None and engine.name == "dask" and self.store is None and resume:
+                engine.run_dir.mkdir(parents=True, exist_ok=True)
                 path = str(engine.run_dir / "checkpoint.duckdb")  # Parquet output alone: resume from here
             if path:
                 recorders.append(FileCheckpoint(path))
                 lookups.extend(recorders)
-            resume = o.effective_resume(self.total)
             t0 = time.monotonic()
             progress.start(self.total)
             engine.start()
