@@ -22,6 +22,8 @@ from .ingest import read_paths
 from .nlp import load_pipeline
 from .pipeline import MAX_CHARS, code_documents, parse_published
 from .records import Document
+from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_for
+from .scale import cliopts as scale_cli
 from .store import DEFAULT_DB, Store
 
 app = typer.Typer(
@@ -102,6 +104,12 @@ def code(
     model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline, e.g. en_core_web_lg.")] = None,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.", min=1)] = 32,
     max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this many characters.", min=1)] = MAX_CHARS,
+    workers: scale_cli.WorkersOption = None,
+    engine: scale_cli.EngineOption = scale_cli.Engine.local,
+    scheduler: scale_cli.SchedulerOption = None,
+    resume: scale_cli.ResumeOption = None,
+    checkpoint: scale_cli.CheckpointOption = None,
+    run_dir: scale_cli.RunDirOption = None,
 ) -> None:
     """Code articles: events, quotes, actors, places and dates, as a table or JSON."""
     if published:
@@ -110,48 +118,57 @@ def code(
         except InputError as exc:
             _fail(str(exc), 2)
     try:
-        nlp = load_pipeline(model)
+        options = scale_cli.scale_options(
+            workers=workers, engine=engine, scheduler=scheduler, resume=resume, checkpoint=checkpoint,
+            run_dir=run_dir, model=model, batch_size=batch_size, max_chars=max_chars, stored=not no_db,
+            streamed=format is not Format.json)
+    except ScaleError as exc:
+        _fail(str(exc), 2)
+    total = count_inputs(paths)
+    store = runner = None
+    try:
+        runner = make_engine(options, total, db=None if no_db else db)
+        runner.start()  # loads the model (or starts the workers) before anything is written
         store = None if no_db else Store(db)
     except EventwireError as exc:
+        if runner is not None:
+            runner.close()
         _fail(str(exc), 1)
-    sources = list(read_paths(paths, published))
     failed = 0
     coded: list[Document] = []
-    show_progress = len(sources) > 3 and err.is_terminal
-    progress = Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                        TimeRemainingColumn(), console=err, disable=not show_progress)
-    added = 0
-    with progress:
-        task = progress.add_task("coding", total=len(sources), rate="")
-        for result in code_documents(sources, nlp, batch_size=batch_size, max_chars=max_chars):
-            if isinstance(result, InputError):
+    run = CodingRun(read_paths(paths, published), options, store=store, total=total, engine=runner,
+                    progress=reporter_for(err, total, interval=options.log_interval))
+    try:
+        for result in run:
+            if isinstance(result, EventwireError):
                 failed += 1
                 err.print(f"[red]eventwire:[/red] {result}", highlight=False, soft_wrap=True)
+            elif format is Format.jsonl:
+                sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()  # written out before the run records it as done
+            elif format is Format.table:
+                print_document(result)
             else:
-                if store is not None:
-                    try:
-                        added += store.add(result)
-                    except EventwireError as exc:
-                        failed += 1
-                        err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)
-                        continue
-                if format is Format.jsonl:
-                    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-                elif format is Format.table:
-                    print_document(result)
-                else:
-                    coded.append(result)
-            elapsed = progress.tasks[0].elapsed or 0
-            done = progress.tasks[0].completed + 1
-            progress.update(task, advance=1, rate=f"{done / elapsed:.1f} docs/s" if elapsed else "")
+                coded.append(result)
+    except EventwireError as exc:  # the model or the cluster failed: nothing more can be coded
+        _fail(str(exc), 1)
+    finally:
+        runner.close()
+        if store is not None:
+            store.close()
     if format is Format.json:
         payload = coded[0].to_dict() if len(coded) == 1 else [d.to_dict() for d in coded]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    stats = run.stats
+    if stats.recovered:
+        err.print(f"delivered {stats.recovered} document(s) that an interrupted run had coded", highlight=False)
+    if stats.skipped:
+        err.print(f"skipped {stats.skipped} document(s) done before (resume; --no-resume codes them again)",
+                  highlight=False)
     if store is not None:
-        store.close()
-        err.print(f"stored {added} new document(s) in {db}", highlight=False)
+        err.print(f"stored {stats.added} new document(s) in {db}", highlight=False)
     if failed:
-        err.print(f"{failed} of {len(sources)} input(s) failed", highlight=False)
+        err.print(f"{failed} of {total} input(s) failed", highlight=False)
         raise typer.Exit(1)
 
 
@@ -268,8 +285,10 @@ def _print_rows(rows: list[dict], format: Format, columns: list[str]) -> None:
 
 
 from .cli_evaluate import evaluate  # noqa: E402
+from .cli_actors import actors  # noqa: E402
 
 app.command()(evaluate)
+app.command()(actors)
 
 
 from .cli_serve import serve  # noqa: E402
