@@ -71,7 +71,7 @@ def actors(
             if store is not None:
                 store.close()
     except EventwireError as exc:
-        err.print(f"[red]eventwire:[/red] {exc}", highlight=False)
+        err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     if format == "table":
         t = Table(expand=True)

@@ -65,7 +65,7 @@ def evaluate(
             else:
                 raise InputError(str(path), "is neither document gold (an object with events/quotes) nor sentence gold (a list)")
     except (EventwireError, ValueError) as exc:
-        err.print(f"[red]eventwire:[/red] {exc}", highlight=False)
+        err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     if json_out:
         sys.stdout.write(json.dumps(results, indent=1) + "\n")

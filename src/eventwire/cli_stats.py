@@ -24,7 +24,7 @@ def _open(db: str) -> Store:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    Console(stderr=True).print(f"[red]eventwire:[/red] {message}", highlight=False)
+    Console(stderr=True).print(f"[red]eventwire:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
