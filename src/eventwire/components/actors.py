@@ -288,10 +288,17 @@ class ActorResolver:
         if kind == "group":
             g = self.kb.group(key, self.day)
             if g is not None:
-                idx = self._entity(f"group:{key}", name=g.name, country=g.country, sector=g.sector, kind="group")
-                self._add(span, name=g.name, country=g.country, sector=g.sector,
-                          kind="group" if g.kind == "ethnic_group" else "org", resolved=g.country is not None,
-                          entity=idx, via="kb", canonical=g.name)
+                country, via = g.country, "kb"
+                if g.kind == "ethnic_group":
+                    # "Iraqi Kurds", "Syrian Druze": the state named before the people
+                    for t in self.doc[span.root.left_edge.i : span.start]:
+                        k, other = kb_kind(self.kb_at[t.i] or self._ent_of(t))
+                        if k in ("nationality", "country"):
+                            country, via = other, "modifier"
+                idx = self._entity(f"group:{key}:{country}", name=g.name, country=country, sector=g.sector, kind="group")
+                self._add(span, name=g.name, country=country, sector=g.sector,
+                          kind="group" if g.kind == "ethnic_group" else "org", resolved=country is not None,
+                          entity=idx, via=via, canonical=g.name)
                 return
         if kind == "seat":
             c = self.kb.countries.get(key)
@@ -441,8 +448,10 @@ class ActorResolver:
             return
         best = max(counts, key=counts.get)
         total = sum(counts.values())
-        if counts[best] < 2 and total > 1 or counts[best] < 0.5 * total:
-            return  # no clear main country: leave it unknown rather than guess
+        if counts[best] < 2 or counts[best] < 0.5 * total:
+            # no clear main country (in a single sentence the one other country named is as often the
+            # counterpart as the official's own): leave it unknown rather than guess
+            return
         for a in self.actors:
             if a.kind == "person" and a.country is None and a.sector in ("GOV", "MIL", "COP", "LEG", "JUD", "OPP"):
                 a.country, a.resolved, a.via = best, False, "context"
