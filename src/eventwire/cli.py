@@ -286,9 +286,12 @@ def _print_rows(rows: list[dict], format: Format, columns: list[str]) -> None:
 
 from .cli_evaluate import evaluate  # noqa: E402
 from .cli_actors import actors  # noqa: E402
+from .cli_stats import dyads, stats  # noqa: E402
 
 app.command()(evaluate)
 app.command()(actors)
+app.command()(dyads)
+app.command()(stats)
 
 
 from .cli_serve import serve  # noqa: E402
