@@ -41,3 +41,22 @@ def test_bad_lexicon_is_a_clear_error(tmp_path, text, problem):
     path.write_text(text)
     with pytest.raises(KnowledgeError, match=problem):
         load_knowledge(None, path)
+
+
+def test_code_command_takes_a_lexicon(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from eventwire.cli import app
+
+    path = tmp_path / "extra.yaml"
+    path.write_text(LEXICON)
+    r = CliRunner().invoke(app, ["code", "-", "--no-db", "--format", "json", "--published", "2024-03-08",
+                                 "--lexicon", str(path)], input="Jordan airlifted medicine to Gaza on Friday.")
+    assert r.exit_code == 0, r.output
+    assert any(e["cameo"] == "073" for e in json.loads(r.stdout)["events"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("verbs: [{lemma: x}]")
+    r = CliRunner().invoke(app, ["code", "-", "--no-db", "--lexicon", str(bad)], input="Chile praised Peru.")
+    assert r.exit_code == 1 and "CAMEO code" in r.stderr

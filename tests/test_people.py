@@ -79,3 +79,26 @@ def test_actors_command_lists_table_learned_and_user(tmp_path):
     assert ("table", "Vladimir Putin") in sources
     r = runner.invoke(app, ["actors", "--at", "yesterday"])
     assert r.exit_code == 2
+
+
+def test_code_command_uses_what_the_store_learned_and_the_users_file(tmp_path):
+    import json
+
+    runner = CliRunner()
+    db = tmp_path / "s.duckdb"
+    first = runner.invoke(app, ["code", "-", "--published", "2024-03-04", "--db", str(db), "--format", "jsonl"],
+                          input="Chilean Deputy Foreign Minister Tomas Ibarra arrived in Lima on Monday.")
+    assert first.exit_code == 0, first.output
+    later = runner.invoke(app, ["code", "-", "--published", "2024-03-08", "--db", str(db), "--format", "json"],
+                          input="Tomas Ibarra criticised Argentina over the fishing dispute.")
+    assert later.exit_code == 0, later.output
+    a = next(x for x in json.loads(later.stdout)["actors"] if x["text"] == "Tomas Ibarra")
+    assert (a["country"], a["via"]) == ("CHL", "learned")
+    user = tmp_path / "p.yaml"
+    user.write_text("- name: Tomas Ibarra\n  country: PER\n  sector: GOV\n")
+    corrected = runner.invoke(app, ["code", "-", "--published", "2024-03-09", "--no-db", "--format", "json",
+                                    "--actors", str(user)], input="Tomas Ibarra criticised Argentina again.")
+    a = next(x for x in json.loads(corrected.stdout)["actors"] if x["text"] == "Tomas Ibarra")
+    assert (a["country"], a["via"]) == ("PER", "user")
+    bad = runner.invoke(app, ["code", "-", "--no-db", "--actors", str(tmp_path / "missing.yaml")], input="x y z.")
+    assert bad.exit_code == 1 and "missing.yaml" in bad.stderr

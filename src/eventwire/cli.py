@@ -24,6 +24,8 @@ from .pipeline import MAX_CHARS, code_documents, parse_published
 from .records import Document
 from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_for
 from .scale import cliopts as scale_cli
+from .knowledge import load_knowledge
+from .people import PeopleBook, load_user_actors
 from .store import DEFAULT_DB, Store
 
 app = typer.Typer(
@@ -71,6 +73,21 @@ def _actor(a: dict | None) -> str:
     return f"{a.get('name') or a.get('text')} [{code}]"
 
 
+def people_book(db: str | None, actors_file: str | None) -> PeopleBook | None:
+    """What the store learned about people, with the user's file on top; None when there is neither."""
+    import pathlib
+
+    user = load_user_actors(actors_file) if actors_file else []
+    rows = []
+    if db and pathlib.Path(db).exists():
+        try:
+            with Store(db, read_only=True) as store:
+                rows = store.learned_actors()
+        except EventwireError:
+            rows = []  # an older or locked store: code without what it learned
+    return PeopleBook.from_rows(rows, user) if (rows or user) else None
+
+
 def print_document(d: Document) -> None:
     out.rule(f"[bold]{d.title or d.source or d.id}[/bold]  {d.published or 'undated'}  id={d.id}")
     t = Table(title=f"{len(d.events)} events", show_lines=False, expand=True)
@@ -110,18 +127,27 @@ def code(
     resume: scale_cli.ResumeOption = None,
     checkpoint: scale_cli.CheckpointOption = None,
     run_dir: scale_cli.RunDirOption = None,
+    actors_file: Annotated[Optional[str], typer.Option("--actors", help="Your YAML file of people; its entries win.")] = None,
+    lexicon: Annotated[Optional[str], typer.Option(help="Your YAML file of extra verb and noun triggers.")] = None,
 ) -> None:
-    """Code articles: events, quotes, actors, places and dates, as a table or JSON."""
+    """Code articles: events, quotes, actors, places and dates, as a table or JSON. People described in
+    documents already stored (a title, an appositive) are known when coding new ones."""
     if published:
         try:
             parse_published(published, "--published")
         except InputError as exc:
             _fail(str(exc), 2)
     try:
+        people = people_book(None if no_db else db, actors_file)
+        if lexicon:
+            load_knowledge(None, lexicon)  # a bad lexicon is a clear error before anything starts
+    except EventwireError as exc:
+        _fail(str(exc), 1)
+    try:
         options = scale_cli.scale_options(
             workers=workers, engine=engine, scheduler=scheduler, resume=resume, checkpoint=checkpoint,
             run_dir=run_dir, model=model, batch_size=batch_size, max_chars=max_chars, stored=not no_db,
-            streamed=format is not Format.json)
+            streamed=format is not Format.json, lexicon=lexicon, people=people)
     except ScaleError as exc:
         _fail(str(exc), 2)
     total = count_inputs(paths)

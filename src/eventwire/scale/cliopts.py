@@ -50,14 +50,15 @@ RunDirOption = Annotated[Optional[str], typer.Option(
 
 def scale_options(*, workers: int | None, engine: Engine | str, scheduler: str | None, resume: bool | None,
                   checkpoint: str | None, run_dir: str | None, model: str | None, batch_size: int,
-                  max_chars: int, stored: bool, streamed: bool) -> ScaleOptions:
+                  max_chars: int, stored: bool, streamed: bool, lexicon: str | None = None,
+                  people=None) -> ScaleOptions:
     """The run's options from a command's; raises ``ScaleError`` for a usage error. ``stored``: the run
     writes to a store; ``streamed``: each document is written out as soon as it is coded (not all at
     the end), which a checkpoint without a store needs."""
     options = ScaleOptions(
         workers=workers, engine=engine.value if isinstance(engine, Engine) else str(engine), scheduler=scheduler,
         model=model, batch_size=batch_size, max_chars=max_chars, resume=resume, checkpoint=checkpoint,
-        run_dir=run_dir,
+        run_dir=run_dir, lexicon=lexicon, people=people,
     )
     options.validate()
     if checkpoint and not stored and not streamed:

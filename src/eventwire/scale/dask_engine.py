@@ -51,8 +51,9 @@ class ModelPlugin(WorkerPlugin):
 
     idempotent = True  # registering it again (a second run on the same cluster) keeps the loaded model
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, lexicon: str | None = None):
         self.model = model
+        self.lexicon = lexicon
         self.nlp = None
         self.lock = None
 
@@ -60,7 +61,7 @@ class ModelPlugin(WorkerPlugin):
         from ..nlp import load_pipeline
 
         self.lock = threading.Lock()
-        self.nlp = load_pipeline(self.model)
+        self.nlp = load_pipeline(self.model, None, self.lexicon)
 
     def teardown(self, worker=None) -> None:
         self.nlp = None
@@ -80,10 +81,11 @@ def code_batch(key: str, items: list, run_dir: str, cfg: dict) -> dict:
     if nlp is None:
         from ..nlp import load_pipeline
 
-        nlp = load_pipeline(cfg["model"])
+        nlp = load_pipeline(cfg["model"], None, cfg.get("lexicon"))
     with lock:
         results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
-                             chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"])
+                             chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"],
+                             people=cfg.get("people"))
     docs = [r for r in results if isinstance(r, Document)]
     partition = write_partition(run_dir, key, docs).name if docs else None
     now, peak = memory_kib()
@@ -111,7 +113,7 @@ class DaskEngine:
         self.manifest = Manifest(self.run_dir)
         self.cluster = None
         self.client = None
-        self.cfg = {"model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
+        self.cfg = {"lexicon": options.lexicon, "people": options.people, "model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
                     "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone}
         self.peak_kib: dict[str, int] = {}
         self.last_kib: dict[str, int] = {}
@@ -137,7 +139,8 @@ class DaskEngine:
             where = self.options.scheduler or "a LocalCluster"
             raise ScaleError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
         try:
-            self.client.register_plugin(ModelPlugin(self.options.model), name=plugin_name(self.options.model))
+            self.client.register_plugin(ModelPlugin(self.options.model, self.options.lexicon),
+                                        name=plugin_name(self.options.model))
         except Exception as exc:
             self.close()
             raise ModelError(f"the Dask workers cannot load the model: {exc}") from None

@@ -81,13 +81,13 @@ class InlineEngine:
 
     def start(self) -> None:
         if self.nlp is None:
-            self.nlp = load_pipeline(self.options.model)
+            self.nlp = load_pipeline(self.options.model, None, self.options.lexicon)
 
     def run(self, items: Iterable) -> Iterator[tuple[str, object]]:
         self.start()
         o = self.options
         for result in code_documents(items, self.nlp, batch_size=o.batch_size, max_chars=o.max_chars,
-                                     chunk_chars=o.chunk_chars):
+                                     chunk_chars=o.chunk_chars, people=o.people):
             yield "coded", result
 
     def memory(self) -> dict[str, int]:
@@ -113,7 +113,7 @@ def worker_main(wid: int, inbox, conn, cfg: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle: it stops us
     try:
         try:
-            nlp = load_pipeline(cfg["model"])
+            nlp = load_pipeline(cfg["model"], None, cfg.get("lexicon"))
         except Exception as exc:  # ModelError, or anything else that stops the model loading
             conn.send(("fatal", f"{exc}"))
             return
@@ -133,7 +133,8 @@ def worker_main(wid: int, inbox, conn, cfg: dict) -> None:
             if marker and any(not isinstance(i, tuple) and marker in i.text for i in items):
                 os._exit(70)
             results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
-                                 chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"])
+                                 chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"],
+                                 people=cfg.get("people"))
             now, peak = memory_kib()
             conn.send(("done", key, results, now, peak))
     except (BrokenPipeError, EOFError):  # the coordinator is gone
@@ -194,7 +195,7 @@ class LocalEngine:
         self.prefetch = prefetch
         self.window = max(2, workers * window_per_worker)
         self.ctx = multiprocessing.get_context("spawn")
-        self.cfg = {"model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
+        self.cfg = {"lexicon": options.lexicon, "people": options.people, "model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
                     "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone}
         self._ids = itertools.count()
         self._pool: dict[int, _Worker] = {}

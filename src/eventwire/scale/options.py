@@ -3,6 +3,8 @@ library reads, so every command that codes articles (``code``, later ``ingest``)
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 import os
 import pathlib
@@ -79,6 +81,8 @@ class ScaleOptions:
     memory_zone: bool = True
     ordered: bool | None = None
     log_interval: float = 10.0
+    lexicon: str | None = None  # a user's YAML of extra verb and noun triggers (eventwire.knowledge)
+    people: Any = None  # an eventwire.people.PeopleBook: the user's and the store's knowledge of people
 
     def validate(self) -> None:
         if self.engine not in ENGINES:

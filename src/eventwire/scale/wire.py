@@ -77,10 +77,10 @@ def _zone(nlp, enabled: bool):
 
 
 def code_chunk(nlp, items: list, *, batch_size: int, max_chars: int, chunk_chars: int,
-               memory_zone: bool = True) -> list:
+               memory_zone: bool = True, people=None) -> list:
     """Code one chunk of wire items; the results as wire items, in the same order."""
     sources = [from_wire(i) for i in items]
-    kwargs = dict(batch_size=batch_size, max_chars=max_chars, chunk_chars=chunk_chars)
+    kwargs = dict(batch_size=batch_size, max_chars=max_chars, chunk_chars=chunk_chars, people=people)
     try:
         with _zone(nlp, memory_zone):
             results = list(code_documents(sources, nlp, **kwargs))
