@@ -32,12 +32,16 @@ def default_model() -> str:
     )
 
 
-@functools.lru_cache(maxsize=4)
 def load_pipeline(model: str | None = None, knowledge: str | None = None, lexicon: str | None = None) -> Language:
-    """The spaCy pipeline with eventwire's stages added; loaded once per (model, knowledge, lexicon).
-    ``lexicon`` is a user's YAML file of extra verb and noun triggers (see ``eventwire.knowledge``)."""
+    """The spaCy pipeline with eventwire's stages added; loaded once per (model, knowledge, lexicon),
+    however the arguments are spelled. ``lexicon`` is a user's YAML file of extra verb and noun triggers
+    (see ``eventwire.knowledge``)."""
+    return _load(model or default_model(), str(knowledge) if knowledge else None, str(lexicon) if lexicon else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(name: str, knowledge: str | None, lexicon: str | None) -> Language:
     ensure_extensions()
-    name = model or default_model()
     try:
         nlp = spacy.load(name)
     except OSError as exc:
