@@ -85,3 +85,11 @@ def test_given_name_tells_he_from_she(code):
     d = code("Keiko Arai met Paulo Mendes in Lisbon. He said the two countries would sign a fisheries pact.", "2024-02-01")
     q = next(q for q in d.quotes if "fisheries" in q.content.text)
     assert "Mendes" in q.speaker.name
+
+
+def test_regression_she_keeps_the_woman_named_two_sentences_back(code):
+    text = ("Foreign Minister Lucia Arriaga said talks would start in March. Trade would double, she said. "
+            "Asked whether Mexico's president would visit Hanoi, she replied that an invitation had been accepted.")
+    d = code(text, "2024-02-01")
+    q = next(q for q in d.quotes if "invitation" in q.content.text)
+    assert "Arriaga" in q.speaker.name

@@ -88,10 +88,27 @@ def antecedent(doc: Doc, token: Token, window: int = 3) -> Actor | None:
             score += 2.5
         if a.kind == "person" and a.name and a.via != "coref" and a.country:
             score += 1.0
-        if want in ("m", "f") and gender == want:
-            score += 1.5
+        if want in ("m", "f"):
+            # "she" after "Mexico's president ... Lucia Arriaga": a known woman beats a title of unknown sex
+            score += 3.0 if gender == want else (-2.0 if a.via != "kb" else 0.0)
         if score > best_score:
             best, best_score = a, score
+    # "Arriaga said ... she said. ... she replied": an earlier "she" keeps its referent salient
+    memo = doc.user_data.setdefault("ew_pronouns", {})
+    for prev in doc[starts[max(0, here - window)] : token.i]:
+        if prev.lower_ in PRONOUNS and PRONOUNS[prev.lower_] == want and prev.dep_ in _SUBJ and prev.i != token.i:
+            if prev.i not in memo:
+                memo[prev.i] = antecedent(doc, prev, window)
+            earlier = memo[prev.i]
+            if earlier is None:
+                continue
+            sent_i = bisect.bisect_right(starts, prev.i) - 1
+            score = -3.0 * (here - sent_i) + prev.idx / max(1, token.idx) + 2.5
+            gender = entities[earlier.entity].get("gender") if earlier.entity is not None and earlier.entity < len(entities) else None
+            if want in ("m", "f"):
+                score += 3.0 if gender == want else -2.0
+            if score > best_score:
+                best, best_score = earlier, score
     if best is None:
         return None
     return Actor(text=token.text, start=token.idx, end=token.idx + len(token.text), name=best.name,
