@@ -101,13 +101,18 @@ class KnowledgeRuler:
             self.keys[nlp.vocab.strings[key]] = (label, kb_id)
 
     def __call__(self, doc: Doc) -> Doc:
+        # the matches are the same before and after NER: find them once per document
+        matches = doc.user_data.get("ew_kb_matches")
+        if matches is None:
+            matches = self.matcher(doc)
+            doc.user_data["ew_kb_matches"] = matches
         if self.before_ner:
             # before the statistical NER: set what we know; NER labels the rest around it
             doc.ents = filter_spans([Span(doc, s, e, label=self.keys[m][0], kb_id=self.keys[m][1])
-                                     for m, s, e in self.matcher(doc)])
+                                     for m, s, e in matches])
             return doc
         ours = []
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in matches:
             label, kb_id = self.keys[match_id]
             ours.append(Span(doc, start, end, label=label, kb_id=kb_id))
         # Prefer the longest match; among equal spans, people and bodies over places.

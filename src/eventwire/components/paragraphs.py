@@ -19,12 +19,19 @@ class ParagraphBreaks:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        for i in range(1, len(doc)):
-            previous = doc[i - 1]
-            if "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text):
-                if not doc[i].is_space:
-                    doc[i].is_sent_start = True
-        return doc
+        text = doc.text
+        at = 0
+        while True:
+            at = text.find("\n", at)
+            if at < 0:
+                return doc
+            span = doc.char_span(at, at + 1, alignment_mode="expand")
+            nxt = span.end if span is not None else None
+            while nxt is not None and nxt < len(doc) and doc[nxt].is_space:
+                nxt += 1
+            if nxt is not None and 0 < nxt < len(doc):
+                doc[nxt].is_sent_start = True
+            at += 1
 
 
 @Language.factory(FACTORY, assigns=["token.is_sent_start"], requires=[])
