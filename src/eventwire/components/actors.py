@@ -4,9 +4,9 @@ What counts as an actor mention:
 
 * people (PERSON entities): resolved from the officeholder table for the publication date, or learnt
   from the text itself: a title before the name ("Armenian Prime Minister Nikol Pashinian"), an
-  appositive after it ("Armen Grigorian, the secretary of Armenia's Security Council") or a noun it is
+  appositive after it ("Tomas Ibarra, Chile's deputy foreign minister") or a noun it is
   the appositive of ("The Russian Foreign Ministry spokeswoman, Maria Zakharova"). A later surname
-  ("Grigorian") is the same person.
+  ("Ibarra") is the same person.
 * organisations: international bodies and seats of power from the knowledge base; other ORG entities
   take the country named inside them ("the Russian Defense Ministry") and the sector of their head noun.
 * states: a country name is the state; a capital that is not a location ("Moscow failed to ...",

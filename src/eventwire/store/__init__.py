@@ -2,9 +2,9 @@
 
 Tables: ``documents``, ``sentences``, ``actors``, ``quotes``, ``events``, ``places``, ``dates``; each row
 carries its ``doc_id`` and character offsets into the document text. Since schema version 2,
-``learned_actors`` keeps what the texts themselves said about people ("Armen Grigorian, the secretary of
-Armenia's Security Council"), with dates and evidence, for coding later documents. Older stores are
-migrated in place when opened for writing.
+``learned_actors`` keeps what the texts themselves said about people ("Tomas Ibarra, Chile's deputy
+foreign minister"), with dates and evidence, for coding later documents. Older stores are migrated in
+place when opened for writing.
 A document is identified by its content hash, so storing the same text twice adds nothing; each
 document is written in one transaction, so a failure never leaves half a document behind.
 """
