@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import resource
 import sys
 from collections.abc import Iterable, Iterator
@@ -97,14 +96,16 @@ def code_chunk(nlp, items: list, *, batch_size: int, max_chars: int, chunk_chars
 
 
 def memory_kib() -> tuple[int, int]:
-    """(resident memory now, peak resident memory) of this process, in KiB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if sys.platform == "darwin":
-        peak //= 1024  # bytes there
-    now = peak
+    """(resident memory now, peak resident memory) of this process, in KiB.
+
+    On Linux from ``/proc/self/status`` (VmRSS, VmHWM): ``getrusage``'s peak would carry over the peak of
+    the process a spawned worker was forked from, since it survives ``exec``."""
     try:
-        with open(f"/proc/{os.getpid()}/statm") as f:
-            now = int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    except (OSError, ValueError, IndexError):
-        pass
-    return now, peak
+        with open("/proc/self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if line.startswith(("VmRSS", "VmHWM")))
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.platform == "darwin":
+            peak //= 1024  # bytes there
+        return peak, peak
