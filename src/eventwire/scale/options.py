@@ -60,7 +60,7 @@ class ScaleOptions:
     ``checkpoint``: a file (DuckDB) of the content hashes done, for runs without a store.
     ``run_dir``: the folder of Dask's Parquet partitions (a folder the workers can write).
     ``chunk_size``: documents per chunk sent to a worker (local) or per Dask task and Parquet
-    partition; ``None``: ``batch_size`` for local runs, ``4 * batch_size`` for Dask, smaller for small inputs.
+    partition; ``None``: ``batch_size`` for local runs, ``2 * batch_size`` for Dask, smaller for small inputs.
     ``recycle_after``: a local worker is replaced by a fresh process after this many documents (0: never);
     ``memory_zone``: each chunk is coded inside ``nlp.memory_zone()`` where spaCy has it.
     ``ordered``: results in input order; ``None``: yes for local runs, completion order for Dask.
@@ -115,7 +115,7 @@ class ScaleOptions:
         return bool(self.checkpoint) or self.parallel(total)
 
     def effective_chunk_size(self, total: int | None, workers: int) -> int:
-        size = self.chunk_size or (self.batch_size * 4 if self.engine == "dask" else self.batch_size)
+        size = self.chunk_size or (self.batch_size * 2 if self.engine == "dask" else self.batch_size)
         if total:
             # small inputs: enough chunks that every worker gets some (two each)
             size = min(size, max(1, math.ceil(total / (workers * 2))))
