@@ -143,7 +143,7 @@ def test_options_defaults_and_usage_errors():
     assert ScaleOptions(engine="dask").effective_resume(1) and not ScaleOptions(engine="dask").effective_ordered()
     assert ScaleOptions(workers=2).effective_chunk_size(6, 2) == 2  # both workers get some of a small input
     assert ScaleOptions(workers=2).effective_chunk_size(10_000, 2) == 32
-    assert ScaleOptions(engine="dask").effective_chunk_size(None, 2) == 128
+    assert ScaleOptions(engine="dask").effective_chunk_size(None, 2) == 64
     assert ScaleOptions().effective_run_dir("data/news.duckdb") == pathlib.Path("data/news.parts")
     for bad in (ScaleOptions(engine="spark"), ScaleOptions(scheduler="tcp://x:1"), ScaleOptions(workers=0)):
         with pytest.raises(ScaleError):
@@ -209,6 +209,22 @@ def test_count_inputs_matches_what_the_reader_yields(tmp_path):
     from eventwire.ingest import read_paths
 
     assert count_inputs(paths) == len(list(read_paths(paths))) == 7
+
+
+def test_inputs_that_hold_many_documents_are_not_counted_by_name(tmp_path):
+    from eventwire.scale import sized
+
+    (tmp_path / "feed.jsonl").write_text("".join(json.dumps({"text": article(i)}) + "\n" for i in range(3)))
+    (tmp_path / "empty.txt").write_text("")
+    assert count_inputs([str(tmp_path / "empty.txt")]) == 1
+    assert count_inputs([str(tmp_path)]) is None  # the JSON lines file may hold any number
+    it, n = sized(iter(range(5)), None, look_ahead=10)
+    assert (list(it), n) == ([0, 1, 2, 3, 4], 5)
+    it, n = sized(iter(range(50)), None, look_ahead=10)
+    assert (len(list(it)), n) == (50, None)  # read ahead, nothing lost
+    r = runner.invoke(app, ["code", str(tmp_path), "--no-db", "--format", "jsonl"])
+    assert r.exit_code == 1 and len(r.stdout.splitlines()) == 3
+    assert "1 of 4 input(s) failed" in r.stderr
 
 
 def test_memory_zone_chunks_give_the_same_records_and_keep_the_vocabulary(nlp):

@@ -22,7 +22,7 @@ from .ingest import read_paths
 from .nlp import load_pipeline
 from .pipeline import MAX_CHARS, code_documents, parse_published
 from .records import Document
-from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_for
+from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_for, sized
 from .scale import cliopts as scale_cli
 from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
@@ -150,7 +150,8 @@ def code(
             streamed=format is not Format.json, lexicon=lexicon, people=people)
     except ScaleError as exc:
         _fail(str(exc), 2)
-    total = count_inputs(paths)
+    # how many inputs: from the names when they tell, else read ahead a little (for the default --workers)
+    sources, total = sized(read_paths(paths, published), count_inputs(paths))
     store = runner = None
     try:
         runner = make_engine(options, total, db=None if no_db else db)
@@ -162,7 +163,7 @@ def code(
         _fail(str(exc), 1)
     failed = 0
     coded: list[Document] = []
-    run = CodingRun(read_paths(paths, published), options, store=store, total=total, engine=runner,
+    run = CodingRun(sources, options, store=store, total=total, engine=runner,
                     progress=reporter_for(err, total, interval=options.log_interval))
     try:
         for result in run:
@@ -194,7 +195,7 @@ def code(
     if store is not None:
         err.print(f"stored {stats.added} new document(s) in {db}", highlight=False)
     if failed:
-        err.print(f"{failed} of {total} input(s) failed", highlight=False)
+        err.print(f"{failed} of {stats.inputs} input(s) failed", highlight=False)
         raise typer.Exit(1)
 
 

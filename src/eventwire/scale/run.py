@@ -45,6 +45,7 @@ class RunStats:
     engine: str = ""
     workers: int = 1
     total: int | None = None
+    inputs: int = 0  # inputs read (documents and unreadable inputs)
     coded: int = 0  # coded in this run
     failed: int = 0  # inputs that could not be read, coded or stored
     skipped: int = 0  # done before (resume)
@@ -88,6 +89,11 @@ class CodingRun:
         self.engine = None
         self.stats = RunStats(total=total)
 
+    def _counted(self, sources: Iterable) -> Iterator:
+        for item in sources:
+            self.stats.inputs += 1
+            yield item
+
     def _pending(self, sources: Iterable, checkpoints: list[Checkpoint]) -> Iterator:
         it = iter(sources)
         while group := list(itertools.islice(it, LOOKUP_BATCH)):
@@ -125,7 +131,9 @@ class CodingRun:
             t0 = time.monotonic()
             progress.start(self.total)
             engine.start()
-            stream = self._pending(self.sources, lookups) if resume and lookups else self.sources
+            stream = self._counted(self.sources)
+            if resume and lookups:
+                stream = self._pending(stream, lookups)
             for kind, result in engine.run(stream):
                 if isinstance(result, EventwireError):
                     stats.failed += 1
