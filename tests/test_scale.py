@@ -202,6 +202,27 @@ def test_log_reporter_writes_periodically_from_a_thread():
     assert len(lines) >= 3 and "3 of 10 documents" in lines[-1]  # the last line comes from close()
 
 
+def test_a_terminal_gets_a_bar_with_rate_and_time_left_and_a_pipe_gets_log_lines():
+    import io
+
+    from rich.console import Console
+
+    from eventwire.scale import BarReporter, reporter_for
+
+    screen = io.StringIO()
+    bar = reporter_for(Console(file=screen, force_terminal=True, width=120), 40)
+    assert isinstance(bar, BarReporter)
+    bar.start(40)
+    for _ in range(10):
+        time.sleep(0.01)
+        bar.advance(coded=1)
+    bar.advance(skipped=5)
+    bar.close()
+    text = screen.getvalue()
+    assert "10/35" in text and "docs/s" in text and "5 done before" in text
+    assert isinstance(reporter_for(Console(file=io.StringIO()), 40), LogReporter)
+
+
 def test_count_inputs_matches_what_the_reader_yields(tmp_path):
     write_corpus(tmp_path / "c", 4)
     (tmp_path / "empty_dir").mkdir()
