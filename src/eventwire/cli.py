@@ -66,6 +66,15 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _check_published(published: str | None) -> None:
+    """A --published that is not YYYY-MM-DD is a usage error (exit 2)."""
+    if published:
+        try:
+            parse_published(published, "--published")
+        except InputError as exc:
+            _fail(str(exc), 2)
+
+
 def _actor(a: dict | None) -> str:
     if not a:
         return "-"
@@ -132,11 +141,7 @@ def code(
 ) -> None:
     """Code articles: events, quotes, actors, places and dates, as a table or JSON. People described in
     documents already stored (a title, an appositive) are known when coding new ones."""
-    if published:
-        try:
-            parse_published(published, "--published")
-        except InputError as exc:
-            _fail(str(exc), 2)
+    _check_published(published)
     try:
         people = people_book(None if no_db else db, actors_file)
         if lexicon:
@@ -264,11 +269,7 @@ def quotes(
             _fail(str(exc))
         _print_rows(rows, format, columns)
         return
-    if published:
-        try:
-            parse_published(published, "--published")
-        except InputError as exc:
-            _fail(str(exc), 2)
+    _check_published(published)
     try:
         nlp = load_pipeline(model)
     except EventwireError as exc:

@@ -212,10 +212,15 @@ def parse_jsonl(raw: bytes, name: str, options: ReadOptions, published: str | No
         except ValueError as exc:
             yield InputError(where, f"is not valid JSON ({exc}); the line is skipped")
             continue
-        try:
-            yield record_doc(record, where, options, published, where)
-        except InputError as exc:
-            yield exc
+        yield _record(record, where, options, published, where)
+
+
+def _record(record, where: str, options: ReadOptions, published: str | None, name: str) -> SourceDoc | InputError:
+    """One record as a document, or the error that says why it is not one (reported, then skipped)."""
+    try:
+        return record_doc(record, where, options, published, name)
+    except InputError as exc:
+        return exc
 
 
 def parse_json(raw: bytes, name: str, options: ReadOptions, published: str | None = None
@@ -230,20 +235,14 @@ def parse_json(raw: bytes, name: str, options: ReadOptions, published: str | Non
         yield InputError(name, f"is not valid JSON ({exc})")
         return
     if isinstance(data, dict):
-        try:
-            yield record_doc(data, name, options, published, name)
-        except InputError as exc:
-            yield exc
+        yield _record(data, name, options, published, name)
         return
     if not isinstance(data, list):
         yield InputError(name, "is JSON but neither an object nor a list of objects")
         return
     for n, record in enumerate(data, 1):
         where = f"{name}#{n}"
-        try:
-            yield record_doc(record, where, options, published, where)
-        except InputError as exc:
-            yield exc
+        yield _record(record, where, options, published, where)
 
 
 def parse_csv(raw: bytes, name: str, options: ReadOptions, published: str | None = None
@@ -286,7 +285,4 @@ def parse_csv(raw: bytes, name: str, options: ReadOptions, published: str | None
         if len(row) != len(header):
             yield InputError(where, f"has {len(row)} fields where the header has {len(header)}; the row is skipped")
             continue
-        try:
-            yield record_doc(dict(zip(header, row)), where, options, published, where)
-        except InputError as exc:
-            yield exc
+        yield _record(dict(zip(header, row)), where, options, published, where)
