@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from ..errors import InputError
 from ..pipeline import SourceDoc
 from .formats import ReadOptions, normalise_date, parse_html, parse_text
 
-__all__ = ["Fetched", "fetch", "check_address", "resolve", "is_url", "parse_feed", "read_url", "FEED_SUFFIXES"]
+__all__ = ["Fetched", "fetch", "check_address", "numeric_ipv4", "resolve", "is_url", "parse_feed", "read_url", "FEED_SUFFIXES"]
 
 FEED_SUFFIXES = (".rss", ".xml", ".atom")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
@@ -40,33 +41,79 @@ class Fetched:
     body: bytes
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and may be routed to: IPv4-mapped (``::ffff:a.b.c.d``),
+    6to4 (``2002:AABB:CCDD::``), NAT64 (``64:ff9b::a.b.c.d``) or the old IPv4-compatible form."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in net for net in _NAT64) or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private:
+        return "private"
+    if ip.is_multicast or ip.is_reserved or not ip.is_global:
+        return "non-public"
+    return None
+
+
 def check_address(address: str, host: str, allow_private: bool = False) -> None:
-    """Refuse ``address`` (an IP the host resolved to) when it is not a public one."""
+    """Refuse ``address`` (an IP the host resolved to) when it is not a public one; an IPv6 address
+    that carries an IPv4 one (mapped, 6to4, NAT64) is refused when either of them is not public."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        ip = ip.ipv4_mapped  # ::ffff:a.b.c.d is a.b.c.d
     if allow_private:
         return
-    kind = None
-    if ip.is_loopback:
-        kind = "loopback"
-    elif ip.is_link_local:
-        kind = "link-local"
-    elif ip.is_private:
-        kind = "private"
-    elif ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        kind = "non-public"
+    kind = _kind(ip)
+    if kind is None and isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None and _kind(inner):
+            kind, ip = _kind(inner), inner
     if kind:
         shown = host if host == str(ip) else f"{host} ({ip})"
-        raise InputError(host, f"is a {kind} address {shown}: refused (pass --allow-private to read from it)")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(host, f"is {article} {kind} address {shown}: refused (pass --allow-private to read from it)")
+
+
+# an IPv4 address in any form inet_aton reads: 2130706433, 0x7f.1, 0177.0.0.1, 127.1
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.IGNORECASE)
+
+
+def numeric_ipv4(host: str) -> str | None:
+    """The dotted IPv4 address a numeric host name stands for (as the C resolver, and so curl and most
+    browsers, read it), None for a name. Raises ``InputError`` for numbers that are no address."""
+    if not _NUMERIC_HOST.match(host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host.rstrip(".")))
+    except OSError:
+        raise InputError(host, "is a number that is not a valid IPv4 address") from None
 
 
 def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (an IP literal resolves to itself)."""
     try:
-        return [str(ipaddress.ip_address(host))]
+        return [str(ipaddress.ip_address(host.split("%", 1)[0]))]
     except ValueError:
         pass
+    numeric = numeric_ipv4(host)
+    if numeric is not None:
+        return [numeric]
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -112,8 +159,11 @@ def fetch(url: str, options: ReadOptions | None = None, *, client=None,
         current = url
         for _hop in range(options.max_redirects + 1):
             address = _checked_address(current, options, resolver)
-            target = httpx.URL(current)
-            pinned = target.copy_with(host=address)
+            try:
+                target = httpx.URL(current)
+                pinned = target.copy_with(host=address)
+            except httpx.InvalidURL as exc:
+                raise InputError(current, f"is not a URL that can be fetched ({exc})") from None
             headers = {"Host": target.netloc.decode("ascii")}
             extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
             try:
