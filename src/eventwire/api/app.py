@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -18,7 +18,7 @@ from ..records import Document
 from ..store import DEFAULT_DB
 from ..store.query import QueryError
 from .db import Database, StoreBusy
-from .security import BodyLimit, Guard, is_loopback
+from .security import BodyLimit, Guard, is_loopback, write_guard
 
 __all__ = ["create_app", "Settings", "MAX_BODY", "code_document"]
 
@@ -89,6 +89,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(write_guard)],  # every write route, present and future, checks the token first
     )
     app.state.settings = settings
 

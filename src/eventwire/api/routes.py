@@ -297,7 +297,11 @@ def _jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 @router.get("/export", summary="Download events, quotes, actors or documents as CSV or JSON lines",
-            responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}})
+            responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
+            # the filters are read from the query string as a whole; listed here so the reference shows them
+            openapi_extra={"parameters": [{"name": name, "in": "query", "required": False,
+                                           "schema": {"type": "string"}, "description": "A filter of the table's own endpoint."}
+                                          for name in EXPORT_FILTERS]})
 def get_export(
     request: Request,
     format: Annotated[Literal["csv", "jsonl"], Query(description="csv or jsonl")] = "csv",

@@ -4,7 +4,9 @@
   declares its length (a chunked body is counted as it arrives, and never read past the limit).
 - **Write token.** Write endpoints need the server's token (``Authorization: Bearer TOKEN`` or
   ``X-Eventwire-Token``) whenever one is set, and always when the server binds to an address other
-  than loopback: such a server without a token refuses every write.
+  than loopback: such a server without a token refuses every write. ``write_guard`` is a dependency
+  of the whole app, so every write route, one added later included, checks the token before its body
+  is even validated.
 - **Cross-site writes.** A write whose ``Origin`` is not the server itself is refused (403), so a
   web page elsewhere cannot make a browser store documents here.
 - **Host names.** A server on loopback only answers requests addressed to a loopback name
@@ -19,11 +21,11 @@ import hmac
 import ipaddress
 import json
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import HTTPException, Request
 
-__all__ = ["is_loopback", "BodyLimit", "Guard", "authorize", "LOOPBACK_NAMES", "CSP"]
+__all__ = ["is_loopback", "BodyLimit", "Guard", "authorize", "write_guard", "LOOPBACK_NAMES", "CSP"]
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -148,3 +150,16 @@ def authorize(request: Request, supplied: str | None = None) -> None:
     if not given or not hmac.compare_digest(given.encode(), settings.token.encode()):
         raise HTTPException(401, "this write needs the server's token: send the header 'Authorization: Bearer TOKEN'",
                             headers={"WWW-Authenticate": "Bearer"})
+
+
+async def write_guard(request: Request) -> None:
+    """The app-wide dependency that runs ``authorize`` for every write method on every route. A form
+    post (the /code page) may carry the token as its ``token`` field instead of a header."""
+    if request.method not in WRITE_METHODS or not request.app.state.settings.token_required:
+        return
+    supplied = None
+    has_header = request.headers.get("authorization") or request.headers.get("x-eventwire-token")
+    if not has_header and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raw = await request.body()  # kept by the request: the route reads the same bytes again
+        supplied = (parse_qs(raw.decode("utf-8", "replace")).get("token") or [None])[0] or None
+    authorize(request, supplied)
