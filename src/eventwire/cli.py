@@ -26,7 +26,7 @@ from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_fo
 from .scale import cliopts as scale_cli
 from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
-from .store import DEFAULT_DB, Store
+from .store import DEFAULT_DB, WRITER_WAIT, Store
 
 app = typer.Typer(
     name="eventwire",
@@ -161,7 +161,7 @@ def code(
     try:
         runner = make_engine(options, total, db=None if no_db else db)
         runner.start()  # loads the model (or starts the workers) before anything is written
-        store = None if no_db else Store(db)
+        store = None if no_db else Store(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         if runner is not None:
             runner.close()

@@ -23,7 +23,7 @@ from rich.console import Console
 from .errors import EventwireError, InputError
 from .ingest import ReadOptions, read_paths
 from .pipeline import MAX_CHARS, code_documents, document_id, parse_published
-from .store import DEFAULT_DB, Store
+from .store import DEFAULT_DB, WRITER_WAIT, Store
 
 err = Console(stderr=True)
 
@@ -105,7 +105,7 @@ def ingest(
 
     try:
         nlp = load_pipeline(model)
-        store = Store(db)
+        store = Store(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         _fail(str(exc), 1)
     counts = {"added": 0, "stored": 0, "repeated": 0, "failed": 0}
