@@ -1,6 +1,6 @@
 """Read queries over the store: the library functions behind the REST API and the web pages.
 
-Every function takes a ``Store`` or a DuckDB connection as its first argument and returns plain
+Every function takes a ``Store`` (DuckDB or PostgreSQL) or a DuckDB connection as its first argument and returns plain
 lists of dicts (JSON-ready: dates are ISO strings); ``as_frame`` turns such a list into a pandas
 DataFrame. Filters are always bound as SQL parameters, never pasted into the SQL text, so whatever a
 filter holds (quotes, ``%``, ``'; DROP TABLE``) is matched as literal text.
@@ -90,11 +90,13 @@ MAX_LIMIT = 10_000
 
 _DATE_PREFIX = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _CODE = re.compile(r"^[A-Z]{3}$")
-# the sentence of an event, cut from its document's text (DuckDB's substr counts from 1)
+# the sentence of an event, cut from its document's text (SQL's substr counts from 1)
 _SENTENCE = "substr(d.text, e.sentence_start + 1, e.sentence_end - e.sentence_start)"
-# an event date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day of its period
+# an event date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day of its period, NULL when it is no date;
+# PostgreSQL has no TRY_CAST, so the store defines eventwire_day() there
 _EVENT_DAY = ("TRY_CAST(CASE length(e.date) WHEN 4 THEN e.date || '-01-01' WHEN 7 THEN e.date || '-01' "
               "ELSE left(e.date, 10) END AS DATE)")
+_EVENT_DAY_PG = "eventwire_day(e.date)"
 
 
 class QueryError(EventwireError, ValueError):
@@ -104,6 +106,15 @@ class QueryError(EventwireError, ValueError):
 # ---------------------------------------------------------------------------------------------- helpers
 def _con(db):
     return getattr(db, "con", db)
+
+
+def _dialect(db) -> str:
+    """``postgresql`` for a PostgreSQL store or connection, else ``duckdb``."""
+    return getattr(_con(db), "dialect", "duckdb")
+
+
+def _event_day(db) -> str:
+    return _EVENT_DAY_PG if _dialect(db) == "postgresql" else _EVENT_DAY
 
 
 def _clean(value: Any) -> Any:
@@ -162,7 +173,7 @@ def _party(side: str, value: str, clauses: list[str], params: list[Any]) -> None
         clauses.append(f"e.{side}_country = ?")
         params.append(value)
     else:
-        clauses.append(f"contains(lower(coalesce(e.{side}_name, '') || ' ' || coalesce(e.{side}_text, '')), lower(?))")
+        clauses.append(f"strpos(lower(coalesce(e.{side}_name, '') || ' ' || coalesce(e.{side}_text, '')), lower(?)) > 0")
         params.append(value)
 
 
@@ -229,10 +240,10 @@ def event_where(**filters: Any) -> tuple[str, list[Any]]:
                   clauses, params)
     if f.get("place"):
         place = str(f["place"])
-        clauses.append("(contains(lower(coalesce(e.location_name, '')), lower(?)) OR e.location_country = ?)")
+        clauses.append("(strpos(lower(coalesce(e.location_name, '')), lower(?)) > 0 OR e.location_country = ?)")
         params += [place, place]
     if f.get("text"):
-        clauses.append(f"contains(lower({_SENTENCE}), lower(?))")
+        clauses.append(f"strpos(lower({_SENTENCE}), lower(?)) > 0")
         params.append(str(f["text"]))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -273,15 +284,15 @@ def _quote_where(**filters: Any) -> tuple[str, list[Any]]:
         clauses.append("q.doc_id = ?")
         params.append(f["doc_id"])
     if f.get("speaker"):
-        clauses.append("contains(lower(coalesce(q.speaker_name, '') || ' ' || coalesce(q.speaker_text, '')), lower(?))")
+        clauses.append("strpos(lower(coalesce(q.speaker_name, '') || ' ' || coalesce(q.speaker_text, '')), lower(?)) > 0")
         params.append(str(f["speaker"]))
     if f.get("country"):
         clauses.append("q.speaker_country = ?")
         params.append(str(f["country"]).upper())
     if f.get("text"):
-        clauses.append("contains(lower(q.content_text), lower(?))")
+        clauses.append("strpos(lower(q.content_text), lower(?)) > 0")
         params.append(str(f["text"]))
-    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+    _prefix_range("CAST(d.published AS VARCHAR)", _date_prefix(f.get("since"), "since"),
                   _date_prefix(f.get("until"), "until"), clauses, params)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -315,7 +326,7 @@ def _actor_where(**filters: Any) -> tuple[str, list[Any]]:
         clauses.append("a.doc_id = ?")
         params.append(f["doc_id"])
     if f.get("actor"):
-        clauses.append("contains(lower(coalesce(a.name, '') || ' ' || coalesce(a.text, '')), lower(?))")
+        clauses.append("strpos(lower(coalesce(a.name, '') || ' ' || coalesce(a.text, '')), lower(?)) > 0")
         params.append(str(f["actor"]))
     for key in ("country", "sector"):
         if f.get(key):
@@ -324,14 +335,14 @@ def _actor_where(**filters: Any) -> tuple[str, list[Any]]:
     if f.get("kind"):
         clauses.append("a.kind = ?")
         params.append(str(f["kind"]).lower())
-    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+    _prefix_range("CAST(d.published AS VARCHAR)", _date_prefix(f.get("since"), "since"),
                   _date_prefix(f.get("until"), "until"), clauses, params)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 _ACTOR_GROUPS = ("SELECT coalesce(a.name, a.text) AS name, a.country, a.sector, a.kind, count(*) AS mentions, "
-                 "count(DISTINCT a.doc_id) AS documents, list_sort(list(DISTINCT a.text)) AS texts "
-                 "FROM actors a JOIN documents d ON d.id = a.doc_id {where} GROUP BY ALL")
+                 "count(DISTINCT a.doc_id) AS documents, array_agg(DISTINCT a.text ORDER BY a.text) AS texts "
+                 "FROM actors a JOIN documents d ON d.id = a.doc_id {where} GROUP BY 1, 2, 3, 4")
 
 
 def actors(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
@@ -339,7 +350,7 @@ def actors(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict
     they are mentioned, and the mention texts."""
     limit, offset = _paging(limit, offset)
     where, params = _actor_where(**filters)
-    rows = _rows(db, f"SELECT * FROM ({_ACTOR_GROUPS.format(where=where)}) "
+    rows = _rows(db, f"SELECT * FROM ({_ACTOR_GROUPS.format(where=where)}) AS g "
                  "ORDER BY mentions DESC, lower(name), country NULLS LAST LIMIT ? OFFSET ?", params + [limit, offset])
     for r in rows:
         r["texts"] = list(r["texts"] or [])[:10]
@@ -348,7 +359,7 @@ def actors(db, *, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict
 
 def count_actors(db, **filters: Any) -> int:
     where, params = _actor_where(**filters)
-    return _scalar(db, f"SELECT count(*) FROM ({_ACTOR_GROUPS.format(where=where)})", params)
+    return _scalar(db, f"SELECT count(*) FROM ({_ACTOR_GROUPS.format(where=where)}) AS g", params)
 
 
 # ---------------------------------------------------------------------------------------------- documents
@@ -359,12 +370,12 @@ def _document_where(**filters: Any) -> tuple[str, list[Any]]:
     f = {k: _clean(v) for k, v in filters.items()}
     clauses, params = [], []
     if f.get("text"):
-        clauses.append("(contains(lower(coalesce(d.title, '')), lower(?)) OR contains(lower(d.text), lower(?)))")
+        clauses.append("(strpos(lower(coalesce(d.title, '')), lower(?)) > 0 OR strpos(lower(d.text), lower(?)) > 0)")
         params += [str(f["text"])] * 2
     if f.get("source"):
-        clauses.append("contains(lower(coalesce(d.source, '')), lower(?))")
+        clauses.append("strpos(lower(coalesce(d.source, '')), lower(?)) > 0")
         params.append(str(f["source"]))
-    _prefix_range("strftime(d.published, '%Y-%m-%d')", _date_prefix(f.get("since"), "since"),
+    _prefix_range("CAST(d.published AS VARCHAR)", _date_prefix(f.get("since"), "since"),
                   _date_prefix(f.get("until"), "until"), clauses, params)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -394,7 +405,8 @@ JSON_TABLE = "document_json"
 
 
 def _has_table(db, name: str) -> bool:
-    return bool(_scalar(db, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+    return bool(_scalar(db, "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                            "AND table_schema = current_schema()", [name]))
 
 
 def ensure_document_json(db) -> None:
@@ -405,7 +417,8 @@ def ensure_document_json(db) -> None:
 def save_document_json(db, doc: dict[str, Any]) -> None:
     """Keep the full contract of a stored document, so that ``document`` returns it exactly."""
     ensure_document_json(db)
-    _con(db).execute(f"INSERT OR REPLACE INTO {JSON_TABLE} VALUES (?, ?)",
+    _con(db).execute(f"INSERT INTO {JSON_TABLE} (doc_id, json) VALUES (?, ?) "
+                     "ON CONFLICT (doc_id) DO UPDATE SET json = excluded.json",
                      [doc["id"], json.dumps(doc, ensure_ascii=False)])
 
 
@@ -514,8 +527,9 @@ def document(db, doc_id: str) -> dict[str, Any] | None:
 def choose_interval(db, **filters: Any) -> str:
     """day for up to about two months of events, week up to a year and a half, else month."""
     where, params = event_where(**filters)
+    day = _event_day(db)
     lo, hi = _con(db).execute(
-        f"SELECT min({_EVENT_DAY}), max({_EVENT_DAY}) FROM events e JOIN documents d ON d.id = e.doc_id {where}",
+        f"SELECT min({day}), max({day}) FROM events e JOIN documents d ON d.id = e.doc_id {where}",
         params).fetchone()
     if lo is None:
         return "day"
@@ -560,10 +574,11 @@ def timeline(db, *, interval: str = "auto", **filters: Any) -> dict[str, Any]:
     when counting days) is counted on its period's first day; ``coarser`` says how many such there are."""
     interval = _interval(db, interval, filters)
     where, params = event_where(**filters)
-    where = (where + " AND " if where else "WHERE ") + f"{_EVENT_DAY} IS NOT NULL"
+    day = _event_day(db)
+    where = (where + " AND " if where else "WHERE ") + f"{day} IS NOT NULL"
     rows = _rows(
         db,
-        f"SELECT CAST(date_trunc(?, {_EVENT_DAY}) AS DATE) AS period, {_BUCKET} "
+        f"SELECT CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE) AS period, {_BUCKET} "
         f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY period ORDER BY period",
         [interval, _RANK[interval]] + params,
     )
@@ -577,11 +592,13 @@ def dyads(db, *, by: str = "country", interval: str = "auto", **filters: Any) ->
     interval = _interval(db, interval, filters)
     src, tgt = _key("source", by), _key("target", by)
     where, params = event_where(**filters)
-    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {_EVENT_DAY} IS NOT NULL"
+    day = _event_day(db)
+    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {day} IS NOT NULL"
     rows = _rows(
         db,
-        f"SELECT {src} AS source, {tgt} AS target, CAST(date_trunc(?, {_EVENT_DAY}) AS DATE) AS period, {_BUCKET} "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL ORDER BY source, target, period",
+        f"SELECT {src} AS source, {tgt} AS target, CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE) AS period, "
+        f"{_BUCKET} FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2, 3 "
+        "ORDER BY source, target, period",
         [interval, _RANK[interval]] + params,
     )
     series: dict[tuple[str, str], dict[str, Any]] = {}
@@ -603,7 +620,7 @@ def top_dyads(db, *, by: str = "country", limit: int = 20, **filters: Any) -> li
     rows = _rows(
         db,
         f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL "
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2 "
         "ORDER BY count DESC, source, target LIMIT ?",
         params + [limit],
     )
@@ -621,9 +638,10 @@ def network(db, *, by: str = "actor", limit: int = 40, **filters: Any) -> dict[s
     src, tgt = _key("source", by), _key("target", by)
     where, params = event_where(**filters)
     where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {src} <> {tgt}"
-    country = ("any_value(e.source_country) AS source_country, any_value(e.target_country) AS target_country"
+    # an actor's country: the first in code order when the events disagree (the same on every database)
+    country = ("min(e.source_country) AS source_country, min(e.target_country) AS target_country"
                if by == "actor" else "e.source_country AS source_country, e.target_country AS target_country")
-    group = f"GROUP BY {src}, {tgt}" if by == "actor" else "GROUP BY ALL"
+    group = "GROUP BY 1, 2" if by == "actor" else "GROUP BY 1, 2, 5, 6"
     edges = _rows(
         db,
         f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean, {country} "
@@ -658,7 +676,7 @@ def locations(db, **filters: Any) -> list[dict[str, Any]]:
         "e.longitude AS longitude, count(*) AS count, avg(e.goldstein) AS goldstein_mean, "
         "count(*) FILTER (WHERE e.quad = 1) AS quad1, count(*) FILTER (WHERE e.quad = 2) AS quad2, "
         "count(*) FILTER (WHERE e.quad = 3) AS quad3, count(*) FILTER (WHERE e.quad = 4) AS quad4 "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY ALL ORDER BY count DESC, name",
+        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2, 3, 4 ORDER BY count DESC, name",
         params,
     )
     for r in rows:
@@ -671,14 +689,15 @@ def overview(db) -> dict[str, Any]:
     """Counts of everything, the date range of the events, the commonest event types and countries."""
     counts = {t: _scalar(db, f"SELECT count(*) FROM {t}", [])
               for t in ("documents", "events", "quotes", "actors", "places", "dates")}
-    lo, hi = _con(db).execute(f"SELECT min({_EVENT_DAY}), max({_EVENT_DAY}) FROM events e").fetchone()
+    day = _event_day(db)
+    lo, hi = _con(db).execute(f"SELECT min({day}), max({day}) FROM events e").fetchone()
     types = _rows(db, "SELECT coalesce(plover, '(statement)') AS type, count(*) AS count, avg(goldstein) AS "
-                      "goldstein_mean FROM events GROUP BY ALL ORDER BY count DESC, type", [])
+                      "goldstein_mean FROM events GROUP BY 1 ORDER BY count DESC, type", [])
     countries = _rows(db, "SELECT country, count(*) AS count FROM (SELECT source_country AS country FROM events "
-                          "UNION ALL SELECT target_country FROM events) WHERE country IS NOT NULL "
-                          "GROUP BY ALL ORDER BY count DESC, country LIMIT 15", [])
+                          "UNION ALL SELECT target_country FROM events) AS sides WHERE country IS NOT NULL "
+                          "GROUP BY 1 ORDER BY count DESC, country LIMIT 15", [])
     speakers = _rows(db, "SELECT speaker_name AS name, speaker_country AS country, count(*) AS count FROM quotes "
-                         "WHERE speaker_name IS NOT NULL GROUP BY ALL ORDER BY count DESC, name LIMIT 10", [])
+                         "WHERE speaker_name IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC, name LIMIT 10", [])
     return {"counts": counts, "first_event": _json_ready(lo), "last_event": _json_ready(hi), "types": types,
             "countries": countries, "speakers": speakers}
 
