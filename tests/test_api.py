@@ -444,7 +444,7 @@ def test_reads_see_what_another_writer_added(writable, nlp):
 
 
 def test_a_store_locked_by_another_process_gives_503(writable):
-    c = Client(create_app(writable))
+    c = Client(create_app(writable, wait=0.3))  # requests wait this long for the file, then 503
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
                                "sys.stdin.read()", str(writable)],

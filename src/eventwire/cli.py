@@ -27,6 +27,7 @@ from .scale import cliopts as scale_cli
 from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
 from .store import DEFAULT_DB, WRITER_WAIT, Store
+from .store.handoff import DatabasePathError, HandoffStore, check_path
 
 app = typer.Typer(
     name="eventwire",
@@ -64,6 +65,14 @@ def main_options(
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[red]eventwire:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _check_db(db: str, write: bool) -> None:
+    """A database path that cannot be used (missing folder or file, read-only) is a usage error (exit 2)."""
+    try:
+        check_path(db, write=write)
+    except DatabasePathError as exc:
+        _fail(str(exc), 2)
 
 
 def _check_published(published: str | None) -> None:
@@ -142,6 +151,8 @@ def code(
     """Code articles: events, quotes, actors, places and dates, as a table or JSON. People described in
     documents already stored (a title, an appositive) are known when coding new ones."""
     _check_published(published)
+    if not no_db:
+        _check_db(db, write=True)
     try:
         people = people_book(None if no_db else db, actors_file)
         if lexicon:
@@ -161,7 +172,7 @@ def code(
     try:
         runner = make_engine(options, total, db=None if no_db else db)
         runner.start()  # loads the model (or starts the workers) before anything is written
-        store = None if no_db else Store(db, wait=WRITER_WAIT)
+        store = None if no_db else HandoffStore(db, wait=WRITER_WAIT)  # holds the file only while writing
     except EventwireError as exc:
         if runner is not None:
             runner.close()
@@ -237,6 +248,7 @@ def events(
     filters = dict(source=source, target=target, actor=actor, country=country, sector=sector, type=type,
                    cameo=cameo, quad=quad, modality=modality, since=since, until=until, place=place, text=text,
                    doc_id=doc_id)
+    _check_db(db, write=False)
     try:
         with Store(db, read_only=True) as store:
             rows = query.events(store, limit=limit, offset=offset, sort=sort, order=order, **filters)

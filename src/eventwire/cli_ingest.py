@@ -24,6 +24,7 @@ from .errors import EventwireError, InputError
 from .ingest import ReadOptions, read_paths
 from .pipeline import MAX_CHARS, code_documents, document_id, parse_published
 from .store import DEFAULT_DB, WRITER_WAIT, Store
+from .store.handoff import DatabasePathError, HandoffStore, check_path
 
 err = Console(stderr=True)
 
@@ -97,6 +98,11 @@ def ingest(
     options = read_options(text_field=text_field, title_field=title_field, date_field=date_field,
                            url_field=url_field, source_field=source_field, allow_private=allow_private, feed=feed,
                            timeout=timeout, max_bytes=max_bytes, stdin_format=stdin_format)
+    if not (dry_run and not pathlib.Path(db).exists()):  # a dry run before the first ingest: all is new
+        try:
+            check_path(db, write=not dry_run)
+        except DatabasePathError as exc:
+            _fail(str(exc), 2)
     docs = read_paths(sources, published, options)
     if dry_run:
         raise typer.Exit(_dry_run(docs, db, format))
@@ -105,7 +111,7 @@ def ingest(
 
     try:
         nlp = load_pipeline(model)
-        store = Store(db, wait=WRITER_WAIT)
+        store = HandoffStore(db, wait=WRITER_WAIT)  # holds the file only while writing: a server reads between
     except EventwireError as exc:
         _fail(str(exc), 1)
     counts = {"added": 0, "stored": 0, "repeated": 0, "failed": 0}

@@ -22,6 +22,7 @@ def serve(
     max_body: Annotated[int, typer.Option(help="Largest request body accepted, in bytes.", min=1024)] = 4 * 1024 * 1024,
     model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline for coding.")] = None,
     allow_host: Annotated[Optional[list[str]], typer.Option(help="Extra host name a loopback server answers to (repeatable), e.g. behind a local proxy.")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds a request waits for the store while another process writes it, before 503.", min=0)] = 15.0,
 ) -> None:
     """Serve the REST API (/v1, reference at /docs) and the web workbench over a store."""
     try:
@@ -32,13 +33,20 @@ def serve(
         typer.echo(f"eventwire: serve needs the api extra ({exc.name} is missing): pip install 'eventwire[api]'", err=True)
         raise typer.Exit(2) from None
     from .errors import EventwireError
+    from .store.handoff import DatabasePathError, check_path
 
+    try:
+        check_path(db, write=True)
+    except DatabasePathError as exc:
+        typer.echo(f"eventwire: {exc}", err=True)
+        raise typer.Exit(2) from None
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)
         typer.echo(f"eventwire: {host} is reachable beyond this machine; write endpoints need this token:\n"
                    f"  Authorization: Bearer {token}\n(set your own with --token or EVENTWIRE_TOKEN)", err=True)
     try:
-        app = create_app(db, host=host, token=token, max_body=max_body, model=model, allowed_hosts=tuple(allow_host or ()))
+        app = create_app(db, host=host, token=token, max_body=max_body, model=model, allowed_hosts=tuple(allow_host or ()),
+                         wait=wait)
     except EventwireError as exc:
         typer.echo(f"eventwire: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -17,7 +17,7 @@ from ..errors import EventwireError, InputError, StoreError
 from ..records import Document
 from ..store import DEFAULT_DB
 from ..store.query import QueryError
-from .db import Database, StoreBusy
+from .db import WAIT, Database, StoreBusy
 from .security import BodyLimit, Guard, is_loopback, write_guard
 
 __all__ = ["create_app", "Settings", "MAX_BODY", "code_document"]
@@ -64,14 +64,16 @@ def create_app(
     model: str | None = None,
     allowed_hosts: tuple[str, ...] = (),
     web: bool = True,
+    wait: float = WAIT,
 ) -> FastAPI:
     """The eventwire server as an ASGI app over the DuckDB file ``db_path``.
 
     ``host`` is the address the server binds to: on anything but loopback, writes need ``token``
     (and are refused when there is none). ``max_body`` limits request bodies (bytes). ``model`` picks
     another installed spaCy pipeline for ``POST /v1/code``. ``allowed_hosts`` adds host names a
-    loopback server answers to (e.g. behind a local proxy). ``web=False`` serves the API alone."""
-    db = Database(db_path)
+    loopback server answers to (e.g. behind a local proxy). ``web=False`` serves the API alone. ``wait``:
+    how long a request waits for the file while another process writes it, before 503."""
+    db = Database(db_path, wait=wait)
     db.ensure()
     settings = Settings(db=db, host=host, token=token or None, max_body=max_body, model=model,
                         token_required=bool(token) or not is_loopback(host))
@@ -82,7 +84,7 @@ def create_app(
         description=(
             "REST API v1 of eventwire. Reads never lock the store: each request opens the DuckDB file "
             "read-only for its own duration, so `eventwire code` can write between requests; while another "
-            "process holds the file, requests get 503 with `Retry-After`. Write endpoints (`POST`) need "
+            "process holds the file, a request waits for it (15 s by default), then gets 503 with `Retry-After`. Write endpoints (`POST`) need "
             "`Authorization: Bearer TOKEN` when the server was started with a token, and always when it binds "
             "to a non-loopback address. Request bodies are limited in size (413 beyond)."
         ),

@@ -2,9 +2,12 @@
 
 DuckDB lets one process write a file, and no other process open it meanwhile. So the server never
 keeps the file open: every request opens a short-lived read-only connection and closes it when done,
-which lets ``eventwire code`` (or any writer) take the file between requests, and lets the server see
-what was written as soon as the writer closes. While another process holds the file, reads and writes
-fail with ``StoreBusy``, which the server answers with 503 and a ``Retry-After`` header.
+which lets ``eventwire code`` or ``eventwire ingest`` take the file between requests, and lets the
+server see what was written as soon as the writer closes. Those writers hold the file only for short
+batches of writes (``eventwire.store.handoff``), and while one does, a request waits for the file with
+a bounded backoff (``wait`` seconds, 15 by default) and passes the writer's turnstile, so that a stream
+of requests never starves a writer. Only past ``wait`` does a request fail with ``StoreBusy``, which the
+server answers with 503 and a ``Retry-After`` header.
 
 Inside one process DuckDB refuses a read-only and a read-write connection to the same file at the same
 time, so reads and writes of the server pass through a readers-writer lock per file.
@@ -15,18 +18,19 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import threading
+import time
 from collections.abc import Iterator
 
 import duckdb
 
 from ..errors import StoreError
 from ..store import Store
+from ..store.handoff import StoreBusy, backoff, is_busy, leave_turn, open_for_writing, reader_may_pass
 
-__all__ = ["Database", "StoreBusy"]
+__all__ = ["Database", "StoreBusy", "WAIT"]
 
-
-class StoreBusy(StoreError):
-    """The database file is locked by another process (or connection) for now; try again shortly."""
+#: how long a request waits for a file another process holds, in seconds, before 503
+WAIT = 15.0
 
 
 class _ReadWriteLock:
@@ -75,20 +79,15 @@ def _lock_for(path: str) -> _ReadWriteLock:
         return _LOCKS.setdefault(path, _ReadWriteLock())
 
 
-_BUSY_SIGNS = ("could not set lock", "conflicting lock", "different configuration", "database is locked")
-
-
-def _is_busy(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(sign in text for sign in _BUSY_SIGNS)
-
-
 class Database:
     """The server's access to one DuckDB file: short-lived connections, never held between requests."""
 
-    def __init__(self, path: str | pathlib.Path):
+    def __init__(self, path: str | pathlib.Path, wait: float = WAIT):
+        if not wait >= 0:
+            raise ValueError(f"Database wait must be a number of seconds >= 0, not {wait!r}")
         self.path = str(pathlib.Path(path).resolve())
         self.display = str(path)
+        self.wait = wait
         self._lock = _lock_for(self.path)
 
     def ensure(self) -> None:
@@ -100,21 +99,31 @@ class Database:
 
     # ------------------------------------------------------------------ reading
     def open_read(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection, holding this process's read lock until ``close_read``."""
+        """A read-only connection, holding this process's read lock until ``close_read``. Waits up to
+        ``wait`` seconds while another process writes the file."""
         self._lock.acquire_read()
         try:
-            if not pathlib.Path(self.path).exists():
-                raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
-            return duckdb.connect(self.path, read_only=True)
-        except duckdb.Error as exc:
-            self._lock.release_read()
-            if _is_busy(exc):
-                raise StoreBusy(f"the database {self.display} is being written by another process "
-                                f"(an ingest in progress?); try again in a moment") from None
-            raise StoreError(f"cannot open the database {self.display}: {exc}") from None
+            return self._connect_read()
         except BaseException:
             self._lock.release_read()
             raise
+
+    def _connect_read(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait
+        delays = backoff(first=0.002, cap=0.025)
+        while True:
+            if not pathlib.Path(self.path).exists():
+                raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
+            if reader_may_pass(self.path):
+                try:
+                    return duckdb.connect(self.path, read_only=True)
+                except duckdb.Error as exc:
+                    if not is_busy(exc):
+                        raise StoreError(f"cannot open the database {self.display}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"the database {self.display} has been held by another process for over "
+                                f"{self.wait:g} s (an ingest in progress?); try again in a moment")
+            time.sleep(next(delays))
 
     def close_read(self, con: duckdb.DuckDBPyConnection) -> None:
         try:
@@ -133,19 +142,21 @@ class Database:
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:
-        """A read-write ``Store`` for one short write; closed (and the file let go) right after."""
+        """A read-write ``Store`` for one short write; closed (and the file let go) right after. Waits
+        up to ``wait`` seconds while another process holds the file."""
         self._lock.acquire_write()
         try:
             try:
-                store = Store(self.path)
-            except StoreError as exc:
-                if _is_busy(exc):
-                    raise StoreBusy(f"the database {self.display} is being written by another process "
-                                    f"(an ingest in progress?); try again when it is done") from None
-                raise
+                store, turn = open_for_writing(self.path, self.wait)
+            except StoreBusy:
+                raise StoreBusy(f"the database {self.display} has been held by another process for over "
+                                f"{self.wait:g} s (an ingest in progress?); try again when it is done") from None
             try:
                 yield store
             finally:
-                store.close()
+                try:
+                    store.close()
+                finally:
+                    leave_turn(turn)
         finally:
             self._lock.release_write()

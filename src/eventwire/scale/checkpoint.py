@@ -48,6 +48,10 @@ class StoreCheckpoint(Checkpoint):
         self.store = store
 
     def done(self, ids: Iterable[str]) -> set[str]:
+        using = getattr(self.store, "using", None)  # a HandoffStore lends its connection only briefly
+        if using is not None:
+            with using() as store:
+                return _done(store.con, "documents", list(ids))
         return _done(self.store.con, "documents", list(ids))
 
     def record(self, doc_id: str, source: str | None = None) -> None:
