@@ -61,6 +61,10 @@ _ALLEGING = {"hostile", "denial", "suggest"}
 _RECIPROCAL_ROOTS = {"03", "04", "05", "06"}
 _PROVOKED = {"prompt", "draw", "trigger", "provoke", "spark", "earn", "attract", "invite", "elicit", "bring"}
 _RECIPROCAL_LEMMAS = {"clash", "fight", "battle", "skirmish", "exchange", "trade"}
+_LOCATING_PREPS = ("in", "of", "from", "throughout", "across", "inside", "at")
+_LOCATING_PARTICIPLES = {"base", "station", "live", "operate", "deploy", "hold", "detain"}
+#: roots whose acts are coded to an unidentified actor of the place when no one is named
+_UNIDENTIFIED_ROOTS = {"14", "15", "17", "18", "19", "20"}
 
 #: CAMEO's own "express intent to ..." codes for acts announced rather than done.
 _INTENT = {
@@ -182,6 +186,29 @@ def _negated(tok: Token) -> bool:
         if node.lemma_ in _NEGATING_HEADS:
             return True
     return False
+
+
+_BACKGROUND_MARKS = {"after", "before", "since", "when", "while", "as", "until", "once", "because"}
+
+
+def _subordinate(tok: Token) -> bool:
+    """Is the trigger in a clause that serves another one: a purpose ("staged protests to demand
+    reforms") or a circumstance ("suspended aid after their vehicles were hit")?"""
+    node = tok
+    for _ in range(3):
+        if node.dep_ == "advcl":
+            marks = {c.lower_ for c in node.children if c.dep_ in ("mark", "aux")}
+            return bool(marks & (_BACKGROUND_MARKS | {"to"}))
+        if node.dep_ not in ("conj", "xcomp", "ccomp") or node.head.i == node.i:
+            return False
+        node = node.head
+    return False
+
+
+def _country_weight(ref: ActorRef | None, weight: float) -> float:
+    if ref is None or not ref.country:
+        return 0.0
+    return weight / 3 if ref.via in ("location", "setting") else weight
 
 
 class EventCoder:
@@ -382,6 +409,90 @@ class EventCoder:
             targets = self.location_target(tok, None) or targets
         return sources, targets
 
+    # ---------------------------------------------------------------- countries from the setting
+    def _country_at(self, token: Token) -> tuple[str, int, int, str] | None:
+        """(country, start, end, text) of a place or a state mention covering ``token``."""
+        for place in self.all_places:
+            if place.start <= token.idx < place.end and place.country:
+                return place.country, place.start, place.end, place.text
+        at = self.doc._.ew_actor_at
+        if at and at[token.i] >= 0:
+            a = self.doc._.ew_actors[at[token.i]]
+            if a.country and a.kind in ("country", "government"):
+                return a.country, a.start, a.end, a.text
+        return None
+
+    def located(self, a: Actor) -> str | None:
+        """The country an actor's own phrase puts it in: "demonstrators in Baghdad", "King Hassan of
+        Morocco", "a newspaper based in Beirut", "students throughout Indonesia"."""
+        span = self.doc.char_span(a.start, a.end, alignment_mode="expand")
+        if span is None:
+            return None
+        root = span.root
+        preps = [c for c in root.children if c.dep_ == "prep" and c.lower_ in _LOCATING_PREPS]
+        for c in root.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in _LOCATING_PARTICIPLES:
+                preps.extend(g for g in c.children if g.dep_ == "prep" and g.lower_ in _LOCATING_PREPS)
+        for prep in preps:
+            for pobj in prep.children:
+                if pobj.dep_ != "pobj":
+                    continue
+                for t in pobj.subtree:
+                    found = self._country_at(t)
+                    if found is not None:
+                        return found[0]
+        return None
+
+    def setting_country(self, sent, counterparts: list) -> str | None:
+        """The one country the sentence names, leaving out the states on the other side of the event
+        ("President X threatened Russia" says nothing of X's country); None when it names none or several."""
+        skip = [(c.start, c.end) for c in counterparts
+                if c is not None and getattr(c, "kind", None) in ("country", "government")]
+
+        def outside(start: int, end: int) -> bool:
+            return not any(s < end and start < e for s, e in skip)
+
+        found = {p.country for p in self.all_places
+                 if p.country and sent.start_char <= p.start < sent.end_char and outside(p.start, p.end)}
+        for a in self.doc._.ew_actors or []:
+            if a.country and a.kind not in ("igo", "ngo") and sent.start_char <= a.start < sent.end_char \
+                    and outside(a.start, a.end) and a.country not in ("IGO", "NGO"):
+                found.add(a.country)
+        return found.pop() if len(found) == 1 else None
+
+    def settle(self, actors: list, counterparts: list, sent) -> list:
+        """Give countryless actors the country of their setting, flagged unresolved: first what their
+        own phrase says ("protesters in Baghdad"), then the one country the sentence names. This is the
+        ICEWS convention for domestic actors ("Police (Iraq)"); organisations that belong to no state
+        (IGOs, NGOs) keep none."""
+        out = []
+        for a in actors:
+            if not isinstance(a, Actor) or a.country or a.kind in ("igo", "ngo") \
+                    or (a.sector or "") in ("IGO", "NGO"):
+                out.append(a)
+                continue
+            country = self.located(a)
+            via = "location"
+            if country is None:
+                country, via = self.setting_country(sent, counterparts), "setting"
+            if country is not None:
+                name = a.name or a.text
+                a = replace(a, country=country, resolved=False, via=via, name=name)
+            out.append(a)
+        return out
+
+    def unidentified(self, tok: Token, code: str, sent) -> list[Actor]:
+        """Material conflict or protest with no one named as doing it ("a roadside bomb killed ...")
+        is coded, as ICEWS does, to an unidentified actor of the country where it happened."""
+        if code[:2] not in _UNIDENTIFIED_ROOTS:
+            return []
+        place = self.nearest(tok, [p for p in self.all_places if p.country], sent)
+        if place is None:
+            return []
+        name = self.kb.countries[place.country].name if place.country in self.kb.countries else place.country
+        return [Actor(text=place.text, start=place.start, end=place.end, name=f"unidentified ({name})",
+                      country=place.country, sector=None, kind="unidentified", resolved=False, via="location")]
+
     # ---------------------------------------------------------------- context
     def modality(self, tok: Token) -> tuple[str, str | None]:
         """(modality, quote id) of a trigger."""
@@ -464,6 +575,10 @@ class EventCoder:
         info = self.kb.cameo_info(code)
         if info is None:
             return None
+        sent = self.sents[bisect.bisect_right(self.sent_starts, tok.i) - 1]
+        if not sources:
+            sources = self.unidentified(tok, code, sent)
+        sources, targets = self.settle(sources, targets, sent), self.settle(targets, sources, sent)
         src_entities = {a.entity for a in sources if isinstance(a, Actor) and a.entity is not None}
         targets = [t for t in targets if not (isinstance(t, Actor) and t.entity is not None and t.entity in src_entities
                                               and t.country in {s.country for s in sources})]
@@ -474,11 +589,11 @@ class EventCoder:
         tgt_refs = [a.ref() if isinstance(a, Actor) else a for a in targets]
         source = src_refs[0] if src_refs else None
         target = tgt_refs[0] if tgt_refs else (src_refs[1] if reciprocal else None)
-        sent = self.sents[bisect.bisect_right(self.sent_starts, tok.i) - 1]
         date = self.nearest(tok, self.doc._.ew_dates or [], sent)
         place = self.nearest(tok, self.places, sent)
         published = self.doc._.ew_published
-        conf = 0.45 + (0.2 if source is not None and source.country else 0) + (0.15 if target is not None and target.country else 0)
+        # a country the text gives the actor counts fully; one read off the setting counts for less
+        conf = 0.45 + _country_weight(source, 0.2) + _country_weight(target, 0.15)
         if nominal:
             conf -= 0.1
         if mood != "asserted":
@@ -488,6 +603,8 @@ class EventCoder:
         while node.head.i != node.i and depth < 6:
             node, depth = node.head, depth + 1
         conf -= 0.03 * depth
+        if _subordinate(tok):
+            conf -= 0.08
         has_date = date is not None and date.value
         ev = Event(
             id=f"e{len(self.events) + 1}",
