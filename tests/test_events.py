@@ -111,3 +111,32 @@ def test_what_she_called_is_no_phone_call(code):
 def test_speaking_to_nobody_consults_no_one(code):
     d = code("A French official, speaking on condition of anonymity, said Paris would not change course.", "2024-04-10")
     assert not [e for e in d.events if e.plover == "CONSULT"]
+
+
+def test_protesters_take_the_country_of_their_own_phrase(code):
+    d = code("Hundreds of demonstrators in Basra blocked a highway on Monday.", published="2024-05-06")
+    protest = [e for e in d.events if e.plover == "PROTEST"]
+    assert protest and protest[0].source.country == "IRQ" and protest[0].source.via in ("location", "setting")
+    assert protest[0].source.resolved is False
+    d = code("A newspaper based in Mombasa violated a ban on reporting.", published="2024-05-06")
+    assert d.events and d.events[0].source.country == "KEN"
+
+
+def test_unnamed_bomber_is_an_unidentified_actor_of_the_place(code):
+    d = code("A car bomb near the city of Mosul killed four police officers on Sunday.", published="2016-02-07")
+    attack = [e for e in d.events if e.plover == "ASSAULT"]
+    assert attack and attack[0].source.country == "IRQ" and attack[0].source.kind == "unidentified"
+    assert d.text[attack[0].source.start:attack[0].source.end] == "Mosul"
+
+
+def test_the_state_on_the_other_side_never_lends_its_country(code):
+    d = code("President Halvard Quennell threatened Russia with new measures.", published="2024-05-06")
+    threat = [e for e in d.events if e.plover == "THREATEN"]
+    assert threat and threat[0].target.country == "RUS"
+    assert threat[0].source.country is None
+
+
+def test_an_official_takes_the_one_country_of_the_sentence(code):
+    d = code("Judge Ines Valdivia opened an inquiry into 12 Peruvian mayors accused of bribery.", published="2024-05-06")
+    inquiry = [e for e in d.events if e.plover == "ACCUSE"]
+    assert inquiry and inquiry[0].source.country == "PER" and inquiry[0].source.via == "setting"
