@@ -174,7 +174,7 @@ class Store:
                     con.execute("SELECT pg_advisory_xact_lock(?)", [7_406_211])
                 for stmt in SCHEMA:
                     con.execute(stmt)
-                if pg and con.execute("SELECT 1 FROM pg_proc WHERE proname = 'eventwire_day'").fetchone() is None:
+                if pg and con.execute("SELECT to_regprocedure('eventwire_day(varchar)')").fetchone()[0] is None:
                     con.execute(_PG_EVENT_DAY)
                 row = con.execute("SELECT max(version) FROM schema_version").fetchone()
                 current = row[0] if row else None
@@ -280,7 +280,8 @@ class Store:
                 raise postgres.ConnectionLost(str(exc)) from exc
             names = ", ".join(f"{d.id} ({d.source})" for d in docs[:3]) + (" ..." if len(docs) > 3 else "")
             what = "document" if len(docs) == 1 else f"batch of {len(docs)} documents"
-            raise StoreError(f"could not store {what} {names}: {exc}; nothing of it was written") from exc
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"could not store {what} {names}: {reason}; nothing of it was written") from exc
         return len(todo)
 
     def _insert(self, table: str, rows: list[list[Any]]) -> None:

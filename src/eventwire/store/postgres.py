@@ -22,6 +22,7 @@ from ..errors import StoreError
 
 try:  # psycopg is the optional ``postgres`` extra
     import psycopg
+    import psycopg.conninfo
 except ImportError:  # pragma: no cover - depends on the installation
     psycopg = None
 
@@ -134,6 +135,9 @@ class PGConnection:
         options = "-c datestyle=ISO,YMD -c timezone=UTC"
         if self.read_only:
             options += " -c default_transaction_read_only=on"
+        given = psycopg.conninfo.conninfo_to_dict(self.url).get("options")
+        if given:  # the URL's own options (a search_path, say) come after ours
+            options += " " + str(given)
         return psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout, options=options)
 
     def _open(self, wait: float, lost: bool = False) -> None:
