@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ __all__ = ["SourceDoc", "code_text", "code_documents", "document_id", "parse_pub
 
 MAX_CHARS = 2_000_000
 CHUNK_CHARS = 100_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -42,7 +44,9 @@ class SourceDoc:
 
 def document_id(text: str) -> str:
     """The content hash that identifies a document: the same text is the same document."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a text holding a lone surrogate (which no reader produces, and which the coder refuses)
+    # still has a name, so that it can be reported and looked up; valid text hashes as plain UTF-8
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def parse_published(value: str | dt.date | None, name: str = "<text>") -> dt.date | None:
@@ -74,26 +78,33 @@ def _chunks(text: str, size: int) -> list[tuple[int, str]]:
     return out
 
 
-def _shift(obj, offset: int):
-    """Move every start/end in a record tree by ``offset`` characters."""
+def _shift(obj, offset: int, seen: set[int] | None = None):
+    """Move every start/end in a record tree by ``offset`` characters. A record reached twice (an event's
+    ``source`` is also the first of its ``sources``) is moved once."""
     if offset == 0:
         return obj
+    if seen is None:
+        seen = set()
+    if dataclasses.is_dataclass(obj) or isinstance(obj, (dict, list)):
+        if id(obj) in seen:
+            return obj
+        seen.add(id(obj))
     if dataclasses.is_dataclass(obj):
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
             if f.name in ("start", "end") and isinstance(value, int):
                 setattr(obj, f.name, value + offset)
             else:
-                _shift(value, offset)
+                _shift(value, offset, seen)
     elif isinstance(obj, dict):
         for k, v in obj.items():
             if k in ("start", "end") and isinstance(v, int):
                 obj[k] = v + offset
             else:
-                _shift(v, offset)
+                _shift(v, offset, seen)
     elif isinstance(obj, list):
         for v in obj:
-            _shift(v, offset)
+            _shift(v, offset, seen)
     return obj
 
 
@@ -108,8 +119,9 @@ def _records(doc: Doc, offset: int, full_text: str, prefix: str = "") -> dict:
         "places": list(doc._.ew_places or []),
         "dates": list(doc._.ew_dates or []),
     }
+    seen: set[int] = set()
     for v in parts.values():
-        _shift(v, offset)
+        _shift(v, offset, seen)
     for s in parts["sentences"]:
         s.text = full_text[s.start : s.end]
     if prefix:
@@ -127,6 +139,13 @@ def _validate(src: SourceDoc, max_chars: int) -> None:
         raise InputError(src.name, "is empty: there is no text to code")
     if "\x00" in src.text:
         raise InputError(src.name, "contains NUL bytes: it looks like a binary file, not text")
+    for key in ("text", "title", "source", "url"):
+        value = getattr(src, key)
+        bad = _SURROGATE.search(value) if isinstance(value, str) else None
+        if bad:
+            raise InputError(src.name, f"has a lone surrogate in its {key} (U+{ord(bad.group()):04X} at character "
+                                       f"{bad.start()}), which is not valid Unicode text; fix the text or the escape "
+                                       "that produced it")
     if len(src.text) > max_chars:
         raise InputError(
             src.name,

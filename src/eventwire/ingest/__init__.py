@@ -85,6 +85,8 @@ def _read_raw(path: pathlib.Path, gz: bool) -> bytes:
             raise InputError(name, f"is {size:,} bytes, over the reader's limit of {MAX_FILE_BYTES:,}; split it")
         if not gz:
             return path.read_bytes()
+        if size == 0:  # gzip reads an empty file as empty data: it is a file cut off before its header
+            raise InputError(name, "is an empty file, not a gzip file (truncated to nothing?)")
         with gzip.open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:  # gzip.BadGzipFile is an OSError

@@ -174,21 +174,46 @@ def _first(record: dict, names: tuple[str, ...]) -> Any:
     return None
 
 
+def _json_type(value: Any) -> str:
+    """What a value is, in JSON's words (a Python ``dict`` is a JSON object)."""
+    return {dict: "JSON object", list: "JSON list", bool: "JSON boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_unicode(value: str, where: str, key: str) -> None:
+    """A JSON escape such as ``\\ud800`` decodes to a lone surrogate, which is not text: refuse it here,
+    naming the record and the field, before it reaches the coder, the store or a UTF-8 output."""
+    bad = _SURROGATE.search(value)
+    if bad:
+        raise InputError(where, f"has a lone surrogate in its {key} field (U+{ord(bad.group()):04X}, from an escape "
+                                "such as \\ud800 without its pair), which is not valid Unicode text")
+
+
 def record_doc(record: Any, where: str, options: ReadOptions, published: str | None,
                default_source: str) -> SourceDoc:
     """One record (a JSON object or CSV row) as a ``SourceDoc``; ``where`` is ``file:line`` or ``file#n``."""
     if not isinstance(record, dict):
-        raise InputError(where, f"is a JSON {type(record).__name__}, not an object with a text field")
+        raise InputError(where, f"is a {_json_type(record)}, not an object with a text field")
     text = _first(record, options.fields("text"))
     if text is None:
         raise InputError(where, f"has no text: none of the fields {', '.join(options.fields('text'))} is set "
                                 "(name the field with --text-field)")
     if not isinstance(text, str):
-        raise InputError(where, f"has a text field that is a {type(text).__name__}, not a string")
+        raise InputError(where, f"has a text field that is a {_json_type(text)}, not a string")
+    _check_unicode(text, where, "text")
 
     def string(key: str) -> str | None:
         v = _first(record, options.fields(key))
-        return None if v is None else str(v)
+        if v is None:
+            return None
+        if isinstance(v, (dict, list, bool)):
+            raise InputError(where, f"has a {key} field that is a {_json_type(v)}, not a string; "
+                                    f"name another field with --{key}-field")
+        _check_unicode(str(v), where, key)
+        return str(v)
 
     date = published or normalise_date(_first(record, options.fields("date")), where)
     return SourceDoc(text=text, name=where, title=string("title"), published=date,
@@ -203,16 +228,23 @@ def parse_jsonl(raw: bytes, name: str, options: ReadOptions, published: str | No
     except InputError as exc:
         yield exc
         return
+    records = 0
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        records += 1
         where = f"{name}:{n}"
         try:
             record = json.loads(line)
         except ValueError as exc:
             yield InputError(where, f"is not valid JSON ({exc}); the line is skipped")
             continue
+        except RecursionError:
+            yield InputError(where, "is JSON nested too deeply to read; the line is skipped")
+            continue
         yield _record(record, where, options, published, where)
+    if not records:
+        yield InputError(name, "is empty: no JSON lines in it")
 
 
 def _record(record, where: str, options: ReadOptions, published: str | None, name: str) -> SourceDoc | InputError:
@@ -233,6 +265,9 @@ def parse_json(raw: bytes, name: str, options: ReadOptions, published: str | Non
         return
     except ValueError as exc:
         yield InputError(name, f"is not valid JSON ({exc})")
+        return
+    except RecursionError:
+        yield InputError(name, "is JSON nested too deeply to read")
         return
     if isinstance(data, dict):
         yield _record(data, name, options, published, name)

@@ -250,7 +250,11 @@ def parse_feed(raw: bytes, name: str, options: ReadOptions, published: str | Non
     except ImportError:  # pragma: no cover - a dependency
         yield InputError(name, "needs feedparser to read feeds: pip install feedparser")
         return
-    parsed = feedparser.parse(raw)  # bytes: feedparser fetches nothing
+    try:
+        parsed = feedparser.parse(raw)  # bytes: feedparser fetches nothing
+    except Exception as exc:  # noqa: BLE001 - e.g. ValueError from a character reference past U+10FFFF
+        yield InputError(name, f"is not a readable RSS/Atom feed ({type(exc).__name__}: {exc})")
+        return
     entries = list(parsed.get("entries") or [])
     if not entries:
         reason = parsed.get("bozo_exception")
