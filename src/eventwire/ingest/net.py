@@ -18,7 +18,7 @@ import re
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ..errors import InputError
 from ..pipeline import SourceDoc
@@ -145,6 +145,18 @@ def _checked_address(url: str, options: ReadOptions, resolver: Callable[[str, in
     return addresses[0]
 
 
+def _canonical_host(url: str) -> str:
+    """``url`` with a numeric IPv4 host (0177.0.0.1, 0x7f.1) written as the dotted address it stands
+    for, which is also what httpx accepts."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    dotted = numeric_ipv4(host) if host and not host.startswith("[") else None
+    if dotted is None or dotted == host:
+        return url
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=userinfo + at + dotted + hostport[len(host):]))
+
+
 def fetch(url: str, options: ReadOptions | None = None, *, client=None,
           resolver: Callable[[str, int], list[str]] = resolve) -> Fetched:
     """GET ``url`` with the checks above. Raises ``InputError`` naming the URL (and the hop)."""
@@ -160,7 +172,7 @@ def fetch(url: str, options: ReadOptions | None = None, *, client=None,
         for _hop in range(options.max_redirects + 1):
             address = _checked_address(current, options, resolver)
             try:
-                target = httpx.URL(current)
+                target = httpx.URL(_canonical_host(current))
                 pinned = target.copy_with(host=address)
             except httpx.InvalidURL as exc:
                 raise InputError(current, f"is not a URL that can be fetched ({exc})") from None
