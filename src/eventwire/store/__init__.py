@@ -110,7 +110,7 @@ class Store:
         except (TypeError, ValueError):
             raise StoreError(f"wait={wait!r} is not a number of seconds") from None
         if wait < 0:
-            raise StoreError(f"wait={wait} cannot be negative")
+            raise StoreError(f"wait={wait:g} cannot be negative: give the seconds to wait for the database")
         if is_url(self.path):
             self.dialect = "postgresql"
             self.display = postgres.redact(self.path)
