@@ -579,6 +579,51 @@ def sql_share(fn, repeats: int) -> float:
     return round(statistics.median(shares), 3)
 
 
+# rewrites of the library's SQL, measured against it in the same run (query.py itself is not changed here)
+_ORDER = "ORDER BY e.date DESC NULLS LAST, e.doc_id, e.trigger_start"
+
+
+def suggestions(db, *, code: str, name: str, since: str, until: str, repeats: int) -> dict[str, Any]:
+    """Library call against a rewrite giving the same answer, alternating, medians; ratio library/rewrite.
+
+    - ``page-keys-first``: ``events()`` joins every matching event, all its columns and its document's
+      whole text before the top-N; the rewrite finds the page's rowids first and fetches 50 rows;
+    - ``count-no-join``: ``count_events()`` joins documents although no filter but ``text`` reads them;
+    - ``name-per-column``: the name filter lower-cases ``name || ' ' || text`` for every row; the rewrite
+      tests ``contains(lower(column), ?)`` on each column (a match spanning the two differs, in principle).
+    """
+    con = getattr(db, "con", db)
+    out: dict[str, Any] = {}
+    window = {"since": since, "until": until}
+    where, params = query.event_where(actor=code, **window)
+    page_sql = (f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
+                f"{query._SENTENCE} AS sentence_text FROM events e JOIN documents d ON d.id = e.doc_id "
+                f"WHERE e.rowid IN (SELECT e.rowid FROM events e JOIN documents d ON d.id = e.doc_id {where} "
+                f"{_ORDER} LIMIT 50 OFFSET 50) {_ORDER}")
+    lib_page = lambda: query.events(db, actor=code, limit=50, offset=50, **window)  # noqa: E731
+    alt_page = lambda: con.execute(page_sql, params).fetchall()  # noqa: E731
+    if [(r["doc_id"], r["id"]) for r in lib_page()] != [(r[0], r[1]) for r in alt_page()]:
+        raise AssertionError("page-keys-first: a different page")
+    out["page-keys-first"] = compare(lib_page, alt_page, repeats)
+
+    lib_count = lambda: query.count_events(db, actor=code, **window)  # noqa: E731
+    alt_count = lambda: con.execute(f"SELECT count(*) FROM events e {where}", params).fetchone()[0]  # noqa: E731
+    if lib_count() != alt_count():
+        raise AssertionError("count-no-join: a different count")
+    out["count-no-join"] = compare(lib_count, alt_count, repeats)
+
+    where_w, params_w = query.event_where(**window)
+    cols = ("source_name", "source_text", "target_name", "target_text")
+    name_sql = (f"SELECT count(*) FROM events e JOIN documents d ON d.id = e.doc_id {where_w} AND ("
+                + " OR ".join(f"contains(lower(e.{c}), lower(?))" for c in cols) + ")")
+    lib_name = lambda: query.count_events(db, actor=name, **window)  # noqa: E731
+    alt_name = lambda: con.execute(name_sql, params_w + [name] * 4).fetchone()[0]  # noqa: E731
+    if lib_name() != alt_name():
+        raise AssertionError("name-per-column: a different count")
+    out["name-per-column"] = compare(lib_name, alt_name, repeats)
+    return out
+
+
 def _size(path: str) -> int:
     return sum(os.path.getsize(p) for p in (path, path + ".wal") if os.path.exists(p))
 
@@ -663,6 +708,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dyads-week: {n:,} dyad-weeks; store {r['store_ms']} ms ({r['sql_share']:.0%} of it SQL and "
                   f"fetching), pandas {r['pandas_ms']} ms, store/pandas {r['ratio']}", flush=True)
             report["operations"] = ops
+            try:
+                report["suggestions"] = suggestions(db, code=args.actor_code, name=args.actor_name,
+                                                    repeats=args.repeats, **window)
+            except Exception as exc:  # the library changed under the rewrites: say so, keep the figures
+                report["suggestions"] = {"not measured": f"{type(exc).__name__}: {exc}"}
         report["repeats"] = args.repeats
         report["peak_rss_mib"] = round(_rss_mib())
         report["load_average_after"] = os.getloadavg()
@@ -673,6 +723,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'operation':<14} {'store ms':>10} {'pandas ms':>10} {'store/pandas':>13}")
         for name, r in report["operations"].items():
             print(f"{name:<14} {r['store_ms']:>10.1f} {r['pandas_ms']:>10.1f} {r['ratio']:>13.2f}")
+        print("rewrites of the library's SQL, same answers, same run:")
+        for name, r in report["suggestions"].items():
+            if isinstance(r, str):
+                print(f"  {name}: {r}")
+            else:
+                print(f"  {name:<16} library {r['store_ms']:>8.1f} ms, rewrite {r['pandas_ms']:>8.1f} ms, "
+                      f"library/rewrite {r['ratio']:.2f}")
+        d = report["operations"]["dyads-week"]
+        print(f"  dyads-week: SQL and fetching are {d['sql_share']:.0%} of the library's time; the rest is Python "
+              f"shaping {d['dyad_weeks']:,} rows into dicts")
         print(f"store file {report['store_bytes'] / 2**20:.0f} MiB; peak RSS {report['peak_rss_mib']} MiB "
               f"(store, pandas frames and work, one process)")
         if args.json_out:
