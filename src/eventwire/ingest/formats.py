@@ -229,7 +229,10 @@ def parse_jsonl(raw: bytes, name: str, options: ReadOptions, published: str | No
         yield exc
         return
     records = 0
-    for n, line in enumerate(text.splitlines(), 1):
+    # only "\n" ends a line: str.splitlines() would also cut at U+2028, U+0085 or a form feed, which JSON
+    # allows raw inside a string
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         records += 1
