@@ -343,6 +343,9 @@ app.command()(ingest)
 from .cli_export import export  # noqa: E402
 app.command()(export)
 
+from .cli_dedup import dedup_command  # noqa: E402
+app.command("dedup")(dedup_command)
+
 
 def main() -> None:
     app()

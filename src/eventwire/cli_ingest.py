@@ -23,6 +23,7 @@ from rich.console import Console
 from .errors import EventwireError, InputError
 from .ingest import ReadOptions, read_paths
 from .pipeline import MAX_CHARS, code_documents, document_id, parse_published
+from . import dedup
 from .store import DEFAULT_DB, WRITER_WAIT, Store
 from .store.handoff import DatabasePathError, HandoffStore, check_path
 
@@ -141,6 +142,7 @@ def ingest(
             try:
                 if store.add(result):
                     counts["added"] += 1
+                    dedup.on_stored(store, result)  # clusters copies of the same story (eventwire dedup)
                     err.print(f"added {result.id}  {seen.get(result.id, result.source)}", highlight=False, soft_wrap=True)
                 else:
                     counts["stored"] += 1

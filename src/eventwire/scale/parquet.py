@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..records import CONTRACT_VERSION, Document
+from .. import dedup
 from ..store import Store
 
 __all__ = ["write_partition", "read_partition", "partition_files", "load_partitions", "Manifest", "LoadStats",
@@ -150,7 +151,9 @@ def load_partitions(run_dir: str | pathlib.Path, store: Store, *, only_new: bool
     for path in manifest.pending() if only_new else partition_files(run_dir):
         for doc in read_partition(path):
             stats.documents += 1
-            stats.added += store.add(doc)
+            if store.add(doc):
+                stats.added += 1
+                dedup.on_stored(store, doc)  # clusters copies of one story
         manifest.add(path)
         stats.partitions += 1
     return stats

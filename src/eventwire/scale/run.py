@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from ..errors import EventwireError, InputError, StoreError
 from ..pipeline import SourceDoc, document_id
 from ..records import Document
+from .. import dedup
 from ..store import Store
 from .checkpoint import Checkpoint, FileCheckpoint, StoreCheckpoint
 from .local import InlineEngine, LocalEngine
@@ -142,7 +143,9 @@ class CodingRun:
                     continue
                 if self.store is not None:
                     try:
-                        stats.added += self.store.add(result)
+                        if self.store.add(result):
+                            stats.added += 1
+                            dedup.on_stored(self.store, result)  # clusters copies of one story
                     except StoreError as exc:
                         stats.failed += 1
                         progress.advance(failed=1)
