@@ -331,8 +331,8 @@ class Store:
             clauses.append("(first_seen IS NULL OR first_seen <= CAST(? AS DATE))")
             params.append(at)
         if name:
-            clauses.append("key LIKE ?")
-            params.append(f"%{name.lower()}%")
+            clauses.append("contains(key, ?)")  # literal text: % and _ are not wildcards
+            params.append(name.lower())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(f"SELECT * FROM learned_actors {where} ORDER BY name", params)
 
@@ -363,8 +363,8 @@ class Store:
             clauses.append("q.doc_id = ?")
             params.append(doc_id)
         if speaker:
-            clauses.append("lower(q.speaker_name) LIKE ?")
-            params.append(f"%{speaker.lower()}%")
+            clauses.append("contains(lower(q.speaker_name), ?)")  # literal text: % and _ are not wildcards
+            params.append(speaker.lower())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(
             f"SELECT q.*, d.title AS doc_title FROM quotes q JOIN documents d ON d.id = q.doc_id {where} "
