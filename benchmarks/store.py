@@ -388,6 +388,40 @@ def load_store(path: str, docs: pd.DataFrame, ev: pd.DataFrame) -> None:
         con.execute("CHECKPOINT")
 
 
+def load_pg(url: str, duck) -> None:
+    """The same rows in PostgreSQL: the schema made by ``Store(url)``, the rows copied from the DuckDB
+    store through CSV (DuckDB writes it, ``COPY ... FROM STDIN`` reads it), then ANALYZE."""
+    import psycopg
+
+    from eventwire.store.schema import COLUMNS
+
+    with Store(url) as store:
+        if store.con.execute("SELECT count(*) FROM events").fetchone()[0]:
+            raise SystemExit(f"{query_display(url)} already holds events: give an empty database or schema")
+    tmp = tempfile.mkdtemp(prefix="eventwire-bench-pg-")
+    try:
+        duck = getattr(duck, "con", duck)
+        with psycopg.connect(url, autocommit=True) as pg:
+            for table, cols in (("documents", COLUMNS["documents"] + ("coded_at",)), ("events", COLUMNS["events"])):
+                csv_path = os.path.join(tmp, f"{table}.csv")
+                duck.execute(f"COPY (SELECT {', '.join(cols)} FROM {table}) TO '{csv_path}' (FORMAT csv, HEADER)")
+                with pg.cursor() as cur, open(csv_path, "rb") as f:
+                    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv, HEADER true)") as cp:
+                        while chunk := f.read(1 << 20):
+                            cp.write(chunk)
+                os.remove(csv_path)
+            pg.execute("ANALYZE documents")
+            pg.execute("ANALYZE events")
+    finally:
+        os.rmdir(tmp)
+
+
+def query_display(url: str) -> str:
+    from eventwire.store.postgres import redact
+
+    return redact(url)
+
+
 # ---------------------------------------------------------------------------------------------- pandas
 def pandas_frames(db) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The store's events and documents as DataFrames, with each event's period as datetime64 days."""
@@ -628,6 +662,36 @@ def _size(path: str) -> int:
     return sum(os.path.getsize(p) for p in (path, path + ".wal") if os.path.exists(p))
 
 
+def run_operations(db, ev, docs, window: dict[str, str], args, label: str) -> dict[str, Any]:
+    """Check then time the three operations on ``db`` against pandas; ``store_*`` figures are ``db``'s."""
+    ops: dict[str, Any] = {}
+    for name, actor in (("filter-code", args.actor_code), ("filter-name", args.actor_name)):
+        n = check_events(db, ev, docs, actor=actor, offset=50, **window)
+
+        def store_fn(actor=actor):
+            query.count_events(db, actor=actor, **window)
+            query.events(db, actor=actor, limit=50, offset=50, **window)
+
+        def pandas_fn(actor=actor):
+            pandas_events(ev, docs, actor=actor, limit=50, offset=50, **window)
+
+        r = compare(store_fn, pandas_fn, args.repeats)
+        r["count_ms"] = round(statistics.median(
+            _timed(lambda: query.count_events(db, actor=actor, **window)) for _ in range(args.repeats)), 1)
+        r.update(matching=n, filters={"actor": actor, **window})
+        ops[name] = r
+        print(f"{label} {name}: {n:,} matching; library {r['store_ms']} ms (count alone {r['count_ms']} ms), "
+              f"pandas {r['pandas_ms']} ms, library/pandas {r['ratio']}", flush=True)
+    n = check_dyads(db, ev, docs)
+    r = compare(lambda: query.dyads(db, interval="week"), lambda: pandas_dyads(ev, docs), args.repeats)
+    r["sql_share"] = sql_share(lambda: query.dyads(db, interval="week"), args.repeats)
+    r["dyad_weeks"] = n
+    ops["dyads-week"] = r
+    print(f"{label} dyads-week: {n:,} dyad-weeks; library {r['store_ms']} ms ({r['sql_share']:.0%} of it SQL and "
+          f"fetching), pandas {r['pandas_ms']} ms, library/pandas {r['ratio']}", flush=True)
+    return ops
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000, help="events in the synthetic store")
@@ -641,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--actor-name", default="putin")
     ap.add_argument("--since", default="2023-03-01")
     ap.add_argument("--until", default="2023-08-31")
+    ap.add_argument("--pg", default=None, metavar="URL",
+                    help="also copy the rows into this empty PostgreSQL database (postgresql://...) and time it")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
 
@@ -681,38 +747,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"pandas frames read in {report['pandas_load_s']} s, "
                   f"{report['pandas_bytes'] / 2**20:.0f} MiB in memory", flush=True)
 
-            ops: dict[str, Any] = {}
             window = {"since": args.since, "until": args.until}
-            for name, actor in (("filter-code", args.actor_code), ("filter-name", args.actor_name)):
-                n = check_events(db, ev, docs, actor=actor, offset=50, **window)
-
-                def store_fn(actor=actor):
-                    query.count_events(db, actor=actor, **window)
-                    query.events(db, actor=actor, limit=50, offset=50, **window)
-
-                def pandas_fn(actor=actor):
-                    pandas_events(ev, docs, actor=actor, limit=50, offset=50, **window)
-
-                r = compare(store_fn, pandas_fn, args.repeats)
-                r["count_ms"] = round(statistics.median(
-                    _timed(lambda: query.count_events(db, actor=actor, **window)) for _ in range(args.repeats)), 1)
-                r.update(matching=n, filters={"actor": actor, **window})
-                ops[name] = r
-                print(f"{name}: {n:,} matching; store {r['store_ms']} ms (count alone {r['count_ms']} ms), "
-                      f"pandas {r['pandas_ms']} ms, store/pandas {r['ratio']}", flush=True)
-            n = check_dyads(db, ev, docs)
-            r = compare(lambda: query.dyads(db, interval="week"), lambda: pandas_dyads(ev, docs), args.repeats)
-            r["sql_share"] = sql_share(lambda: query.dyads(db, interval="week"), args.repeats)
-            r["dyad_weeks"] = n
-            ops["dyads-week"] = r
-            print(f"dyads-week: {n:,} dyad-weeks; store {r['store_ms']} ms ({r['sql_share']:.0%} of it SQL and "
-                  f"fetching), pandas {r['pandas_ms']} ms, store/pandas {r['ratio']}", flush=True)
+            ops = run_operations(db, ev, docs, window, args, "store")
             report["operations"] = ops
             try:
                 report["suggestions"] = suggestions(db, code=args.actor_code, name=args.actor_name,
                                                     repeats=args.repeats, **window)
             except Exception as exc:  # the library changed under the rewrites: say so, keep the figures
                 report["suggestions"] = {"not measured": f"{type(exc).__name__}: {exc}"}
+            if args.pg:
+                t = time.perf_counter()
+                load_pg(args.pg, db)
+                report["pg_load_s"] = round(time.perf_counter() - t, 1)
+                print(f"copied into PostgreSQL ({query_display(args.pg)}) in {report['pg_load_s']} s", flush=True)
+                with Store(args.pg, read_only=True) as pg:
+                    report["pg_operations"] = run_operations(pg, ev, docs, window, args, "postgresql")
         report["repeats"] = args.repeats
         report["peak_rss_mib"] = round(_rss_mib())
         report["load_average_after"] = os.getloadavg()
@@ -720,9 +769,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"{report['events']:,} events, {report['documents']:,} documents, median of {args.repeats} "
               f"alternating repeats, {report['cores']} cores, load average {report['load_average'][0]:.1f}")
-        print(f"{'operation':<14} {'store ms':>10} {'pandas ms':>10} {'store/pandas':>13}")
+        pgo = report.get("pg_operations")
+        print(f"{'operation':<14} {'store ms':>10} {'pandas ms':>10} {'store/pandas':>13}"
+              + (f" {'PG ms':>10} {'pandas ms':>10} {'PG/pandas':>10}" if pgo else ""))
         for name, r in report["operations"].items():
-            print(f"{name:<14} {r['store_ms']:>10.1f} {r['pandas_ms']:>10.1f} {r['ratio']:>13.2f}")
+            print(f"{name:<14} {r['store_ms']:>10.1f} {r['pandas_ms']:>10.1f} {r['ratio']:>13.2f}"
+                  + (f" {pgo[name]['store_ms']:>10.1f} {pgo[name]['pandas_ms']:>10.1f} {pgo[name]['ratio']:>10.2f}"
+                     if pgo else ""))
         print("rewrites of the library's SQL, same answers, same run:")
         for name, r in report["suggestions"].items():
             if isinstance(r, str):
