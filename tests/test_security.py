@@ -643,8 +643,14 @@ def test_workbench_pages_take_injections_as_text(api, sec_db):
     assert snapshot(sec_db) == before
 
 
-def _all(api, path: str) -> list[dict]:
-    return api.get(path, params={"limit": 10000}).json()["items"]
+def _all(api, url: str) -> list[dict]:
+    """Every row of a list route; the URL's own query string is kept (httpx's params= would replace it)."""
+    from urllib.parse import parse_qsl
+
+    path, _, query = url.partition("?")
+    r = api.get(path, params=[*parse_qsl(query, keep_blank_values=True), ("limit", "10000")])
+    assert r.status_code == 200, (url, r.text[:200])
+    return r.json()["items"]
 
 
 def test_quote_marks_and_wildcards_match_literally_in_the_api(api):
@@ -656,13 +662,13 @@ def test_quote_marks_and_wildcards_match_literally_in_the_api(api):
 
     for needle in ["O'Brien", "Sean O'Brien", "'", *WILDCARDS]:
         for side in ("source", "target"):
-            got = {e["id"] for e in _all(api, f"/v1/events?{side}={quote(needle)}")}
-            want = {e["id"] for e in events if has(e[f"{side}_name"], needle) or has(e[f"{side}_text"], needle)}
+            got = {(e["doc_id"], e["id"]) for e in _all(api, f"/v1/events?{side}={quote(needle)}")}
+            want = {(e["doc_id"], e["id"]) for e in events if has(e[f"{side}_name"], needle) or has(e[f"{side}_text"], needle)}
             assert got == want, (side, needle)
-        got = {e["id"] for e in _all(api, f"/v1/events?text={quote(needle)}")}
-        assert got == {e["id"] for e in events if has(e["sentence_text"], needle)}, needle
-        got = {q["id"] for q in _all(api, f"/v1/quotes?speaker={quote(needle)}")}
-        assert got == {q["id"] for q in quotes if has(q["speaker_name"], needle) or has(q["speaker_text"], needle)}, needle
+        got = {(e["doc_id"], e["id"]) for e in _all(api, f"/v1/events?text={quote(needle)}")}
+        assert got == {(e["doc_id"], e["id"]) for e in events if has(e["sentence_text"], needle)}, needle
+        got = {(q["doc_id"], q["id"]) for q in _all(api, f"/v1/quotes?speaker={quote(needle)}")}
+        assert got == {(q["doc_id"], q["id"]) for q in quotes if has(q["speaker_name"], needle) or has(q["speaker_text"], needle)}, needle
         got = {(a["name"], a["country"]) for a in _all(api, f"/v1/actors?actor={quote(needle)}")}
         assert got <= {(a["name"], a["country"]) for a in actors if has(a["name"], needle) or any(
             has(m, needle) for m in a.get("mentions_text") or [])}, needle
