@@ -433,3 +433,14 @@ def test_dedup_usage_errors(tmp_path):
     assert runner.invoke(app, ["dedup", "--db", db, "--threshold", "0.7"]).exit_code == 0
     r = runner.invoke(app, ["dedup", "--db", db, "--threshold", "0.4"])
     assert r.exit_code == 2 and "--rebuild" in r.stderr
+
+
+def test_read_only_store_is_a_clear_error(tmp_path):
+    db = str(tmp_path / "ro.duckdb")
+    with Store(db) as s:
+        _store_plain(s)
+    with Store(db, read_only=True) as s:
+        with pytest.raises(dedup.DedupError, match="could not cluster the documents of .*ro.duckdb"):
+            dedup.cluster(s)
+        assert dedup.clusters(s) == []  # reading needs no table
+        assert {r["cluster_id"] for r in dedup.document_clusters(s)} == {None}

@@ -402,6 +402,17 @@ def cluster(db, doc_ids: Iterable[str] | None = None, *, threshold: float | None
     count the store's clustered documents and clusters for the report (a pass over the table). Each group
     of documents is written in one transaction; a run stopped half-way is finished by running it again.
     """
+    try:
+        return _cluster(db, doc_ids, threshold, rebuild, summary)
+    except EventwireError:
+        raise
+    except Exception as exc:  # the database's own errors (a read-only store, a lost connection)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = getattr(db, "display", None) or getattr(db, "path", None) or "the store"
+        raise DedupError(f"could not cluster the documents of {where}: {reason}") from exc
+
+
+def _cluster(db, doc_ids, threshold, rebuild: bool, summary: bool) -> ClusterReport:
     t0 = time.perf_counter()
     ensure_tables(db)
     settings = _settings(db)
@@ -455,7 +466,32 @@ def cluster(db, doc_ids: Iterable[str] | None = None, *, threshold: float | None
     return report
 
 
+_PG_LOCK = 7_406_212  # PostgreSQL advisory lock: one clustering transaction at a time
+
+
 def _cluster_chunk(db, ids: list[str], t: float, report: ClusterReport) -> None:
+    """Cluster ``ids`` in one transaction: read, compare and write, so that two processes clustering the
+    same PostgreSQL store take turns (an advisory lock) and never join clusters from a stale reading."""
+    con = _con(db)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if getattr(db, "dialect", None) == "postgresql":
+            con.execute("SELECT pg_advisory_xact_lock(?)", [_PG_LOCK])
+        _chunk(db, ids, t, report)
+        con.execute("COMMIT")
+    except Exception as exc:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - the connection itself is gone; the first error says why
+            pass
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DedupError(f"could not store the clusters of {len(ids)} document(s): {reason}; nothing of it "
+                         "was written, run eventwire dedup to try again") from exc
+
+
+def _chunk(db, ids: list[str], t: float, report: ClusterReport) -> None:
+    done = {r[0] for r in _select_in(db, "SELECT doc_id FROM dedup_documents WHERE doc_id IN {in}", ids)}
+    ids = [i for i in ids if i not in done]  # another process may have clustered some meanwhile
     rows = _select_in(db, "SELECT id, coded_at, text FROM documents WHERE id IN {in}", ids)
     rows.sort(key=lambda r: _order_key(r[1], r[0]))
     keys: dict[str, tuple] = {}
@@ -509,27 +545,19 @@ def _cluster_chunk(db, ids: list[str], t: float, report: ClusterReport) -> None:
     report.documents += len(rows)
     report.links += len(links)
     con = _con(db)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for cid in roots:  # stored clusters that a new document joined to an older one
-            new = uf.find(cid)
-            if new != cid:
-                con.execute("UPDATE dedup_documents SET cluster_id = ? WHERE cluster_id = ?", [new, cid])
-        doc_rows = []
-        for doc_id, _, _ in rows:
-            cid = uf.find(doc_id)
-            if cid != doc_id:
-                report.merged += 1
-            doc_rows.append((doc_id, cid, _to_hex(sigs[doc_id]), counts[doc_id]))
-        _insert(db, "dedup_documents", ("doc_id", "cluster_id", "signature", "shingles"), doc_rows)
-        _insert(db, "dedup_buckets", ("bucket", "doc_id"),
-                [(b, doc_id) for doc_id, _, _ in rows for b in buckets[doc_id]])
-        _insert(db, "dedup_links", ("doc_id", "other_id", "similarity"), links)
-        con.execute("COMMIT")
-    except Exception as exc:
-        con.execute("ROLLBACK")
-        raise DedupError(f"could not store the clusters of {len(rows)} document(s): {exc}; nothing of it was "
-                         "written, run eventwire dedup to try again") from exc
+    for cid in roots:  # stored clusters that a new document joined to an older one
+        new = uf.find(cid)
+        if new != cid:
+            con.execute("UPDATE dedup_documents SET cluster_id = ? WHERE cluster_id = ?", [new, cid])
+    doc_rows = []
+    for doc_id, _, _ in rows:
+        cid = uf.find(doc_id)
+        if cid != doc_id:
+            report.merged += 1
+        doc_rows.append((doc_id, cid, _to_hex(sigs[doc_id]), counts[doc_id]))
+    _insert(db, "dedup_documents", ("doc_id", "cluster_id", "signature", "shingles"), doc_rows)
+    _insert(db, "dedup_buckets", ("bucket", "doc_id"), [(b, doc_id) for doc_id, _, _ in rows for b in buckets[doc_id]])
+    _insert(db, "dedup_links", ("doc_id", "other_id", "similarity"), links)
 
 
 def on_stored(db, doc) -> bool:
