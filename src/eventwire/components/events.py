@@ -65,6 +65,8 @@ _LOCATING_PREPS = ("in", "of", "from", "throughout", "across", "inside", "at")
 _LOCATING_PARTICIPLES = {"base", "station", "live", "operate", "deploy", "hold", "detain"}
 #: roots whose acts are coded to an unidentified actor of the place when no one is named
 _UNIDENTIFIED_ROOTS = {"14", "15", "17", "18", "19", "20"}
+#: roots whose target, when no actor is named, is the country where the act takes place
+_LOCATED_ROOTS = {"04", "08", "14", "17", "18", "19", "20"}
 
 #: CAMEO's own "express intent to ..." codes for acts announced rather than done.
 _INTENT = {
@@ -198,7 +200,10 @@ def _subordinate(tok: Token) -> bool:
     for _ in range(3):
         if node.dep_ == "advcl":
             marks = {c.lower_ for c in node.children if c.dep_ in ("mark", "aux")}
-            return bool(marks & (_BACKGROUND_MARKS | {"to"}))
+            # "demonstrated in Kirkuk, calling for independence": a participle after its head adds a
+            # circumstance to the main act
+            return bool(marks & (_BACKGROUND_MARKS | {"to"})) or (
+                node.tag_ == "VBG" and node.i > node.head.i and not marks)
         if node.dep_ not in ("conj", "xcomp", "ccomp") or node.head.i == node.i:
             return False
         node = node.head
@@ -302,7 +307,8 @@ class EventCoder:
     def location_target(self, tok: Token, obj: Token | None) -> list[Actor]:
         """For material conflict with no actor to hit: the country where it happened."""
         holders = [t for t in (obj, tok) if t is not None]
-        for place in self.places:
+        # "in the northern city of Kirkuk": a place named inside a locative phrase counts as well
+        for place in sorted((p for p in self.all_places if p.role != "actor"), key=lambda p: p.role != "location"):
             if place.country is None:
                 continue
             span = self.doc.char_span(place.start, place.end, alignment_mode="expand")
@@ -360,8 +366,16 @@ class EventCoder:
                 clause = next((c for c in tok.children if c.dep_ in ("ccomp", "xcomp")), None)
                 if clause is not None:
                     targets = self.parties(next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None))
-        if not any(t.country for t in targets) and rule.cameo[:2] in ("18", "19", "20", "17", "04"):
-            # an attack hits the country where it happens; a visit is to the country visited
+        if not any(t.country for t in targets) and rule.target != "ccomp_subj":
+            # "granted asylum to Panamanian officers", "received observers from the OSCE": when the object
+            # is a thing or a countryless group, the party is the one its prepositions name
+            alt = self.parties(_pobj(obj, _TARGET_PREPS + ("from",)) or _pobj(tok, _TARGET_PREPS + ("from",)),
+                               through_preps=True)
+            if any(t.country for t in alt):
+                targets = alt
+        if not any(t.country for t in targets) and rule.cameo[:2] in _LOCATED_ROOTS:
+            # an attack hits the country where it happens; a visit is to the country visited; a
+            # withdrawal is from the place left; a protest is addressed to the place's authorities
             targets = self.location_target(tok, obj) or targets
         return sources, targets
 
@@ -405,6 +419,11 @@ class EventCoder:
             # whoever prompted it
             targets = self.parties(_subject(tok.head))
         code = self.kb.nouns.get(tok.lemma_.lower(), "")
+        if not targets and code[:2] in ("15", "16", "17", "18", "19", "20"):
+            # "the invasion of South Lebanon", "a blockade of Serbia": the place is the target
+            of = _pobj(tok, ("of",), depth=0)
+            if of is not None:
+                targets = [t for t in self.parties(of) if t.kind in ("country", "government")]
         if not any(t.country for t in targets) and code[:2] in ("18", "19", "20", "17"):
             targets = self.location_target(tok, None) or targets
         return sources, targets
@@ -443,11 +462,14 @@ class EventCoder:
                         return found[0]
         return None
 
-    def setting_country(self, sent, counterparts: list) -> str | None:
+    def setting_country(self, sent, counterparts: list, own: Actor | None = None) -> str | None:
         """The one country the sentence names, leaving out the states on the other side of the event
         ("President X threatened Russia" says nothing of X's country); None when it names none or several."""
         skip = [(c.start, c.end) for c in counterparts
-                if c is not None and getattr(c, "kind", None) in ("country", "government")]
+                if c is not None and getattr(c, "kind", None) in ("country", "government")
+                and getattr(c, "via", None) not in ("location", "place")]
+        if own is not None:
+            skip.append((own.start, own.end))
 
         def outside(start: int, end: int) -> bool:
             return not any(s < end and start < e for s, e in skip)
@@ -467,6 +489,14 @@ class EventCoder:
         (IGOs, NGOs) keep none."""
         out = []
         for a in actors:
+            if isinstance(a, Actor) and a.country and a.sector == "ETH" and a.kind == "group":
+                # "ethnic Albanians demonstrated in Serbia": an ethnic group is coded, as CAMEO does,
+                # to the country it lives in when the text places it there
+                home = self.located(a) or self.setting_country(sent, counterparts, own=a)
+                if home is not None and home != a.country:
+                    a = replace(a, country=home, resolved=False, via="location")
+                out.append(a)
+                continue
             if not isinstance(a, Actor) or a.country or a.kind in ("igo", "ngo") \
                     or (a.sector or "") in ("IGO", "NGO"):
                 out.append(a)
@@ -486,7 +516,8 @@ class EventCoder:
         is coded, as ICEWS does, to an unidentified actor of the country where it happened."""
         if code[:2] not in _UNIDENTIFIED_ROOTS:
             return []
-        place = self.nearest(tok, [p for p in self.all_places if p.country], sent)
+        place = self.nearest(tok, [p for p in self.all_places if p.country and p.role == "location"], sent) \
+            or self.nearest(tok, [p for p in self.all_places if p.country and p.role == "mention"], sent)
         if place is None:
             return []
         name = self.kb.countries[place.country].name if place.country in self.kb.countries else place.country
