@@ -104,3 +104,19 @@ def test_wrong_typed_title_became_a_python_repr():
     assert doc.title == "2024"
     [err] = read_bytes(b'{"text": null, "body": [1]}', "r.jsonl", ".jsonl")
     assert isinstance(err, InputError) and "text field that is a JSON list" in err.problem
+
+
+def test_long_run_of_symbols_took_quadratic_time_to_tokenize(nlp):
+    # "🙂" * 10_000 (found when timing the long-token cases): spaCy's tokenizer splits such a run one
+    # suffix at a time, rescanning the rest each time; runs over LONG_RUN_CHARS are now tokenized in slices
+    from eventwire.pipeline import LONG_RUN_CHARS, _tokenize
+
+    text = "Chile thanked Peru. " + "x" * 1000 + " " + "%" * (LONG_RUN_CHARS + 1) + "\nPeru thanked Chile."
+    doc = _tokenize(nlp, text)
+    assert doc.text == text
+    assert max(len(t) for t in doc) <= 100  # the 1,000-character word is cut into slices
+    assert [t.text for t in doc][:4] == [t.text for t in nlp.make_doc(text)][:4]  # text around it as before
+    short = "x" * LONG_RUN_CHARS  # at the limit: one token, as spaCy makes it
+    assert len(_tokenize(nlp, short)) == 1
+    [coded] = code_documents([SourceDoc("🙂" * 10_000, name="emoji")], nlp)
+    assert not isinstance(coded, InputError) and coded.text == "🙂" * 10_000
