@@ -20,7 +20,7 @@ from . import __version__
 from .errors import EventwireError, InputError
 from .ingest import read_paths
 from .nlp import load_pipeline
-from .pipeline import MAX_CHARS, code_documents, parse_published
+from .pipeline import MAX_CHARS, MAX_SENTENCE_TOKENS, code_documents, parse_published
 from .records import Document
 from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_for, sized
 from .scale import cliopts as scale_cli
@@ -139,6 +139,8 @@ def code(
     model: Annotated[Optional[str], typer.Option(help="Another installed spaCy pipeline, e.g. en_core_web_lg.")] = None,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.", min=1)] = 32,
     max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this many characters.", min=1)] = MAX_CHARS,
+    doc_timeout: scale_cli.DocTimeoutOption = None,
+    max_sentence_tokens: scale_cli.MaxSentenceTokensOption = MAX_SENTENCE_TOKENS,
     workers: scale_cli.WorkersOption = None,
     engine: scale_cli.EngineOption = scale_cli.Engine.local,
     scheduler: scale_cli.SchedulerOption = None,
@@ -163,6 +165,7 @@ def code(
         options = scale_cli.scale_options(
             workers=workers, engine=engine, scheduler=scheduler, resume=resume, checkpoint=checkpoint,
             run_dir=run_dir, model=model, batch_size=batch_size, max_chars=max_chars, stored=not no_db,
+            doc_timeout=doc_timeout, max_sentence_tokens=max_sentence_tokens,
             streamed=format is not Format.json, lexicon=lexicon, people=people)
     except ScaleError as exc:
         _fail(str(exc), 2)

@@ -22,7 +22,8 @@ from rich.console import Console
 
 from .errors import EventwireError, InputError
 from .ingest import ReadOptions, read_paths
-from .pipeline import MAX_CHARS, code_documents, document_id, parse_published
+from .pipeline import MAX_CHARS, MAX_SENTENCE_TOKENS, code_documents, document_id, parse_published
+from .scale.cliopts import DocTimeoutOption, MaxSentenceTokensOption
 from . import dedup
 from .store import DEFAULT_DB, WRITER_WAIT, Store
 from .store.handoff import DatabasePathError, HandoffStore, check_path
@@ -87,6 +88,8 @@ def ingest(
     max_bytes: MaxBytes = 16 * 1024 * 1024,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.", min=1)] = 32,
     max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this many characters.", min=1)] = MAX_CHARS,
+    doc_timeout: DocTimeoutOption = None,
+    max_sentence_tokens: MaxSentenceTokensOption = MAX_SENTENCE_TOKENS,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only read: list each document as new or already stored; code and write nothing.")] = False,
     format: Annotated[DryFormat, typer.Option("--format", "-f", help="How --dry-run lists documents: table or jsonl.")] = DryFormat.table,
 ) -> None:
@@ -134,7 +137,8 @@ def ingest(
             yield src
 
     try:
-        for result in code_documents(fresh(), nlp, batch_size=batch_size, max_chars=max_chars):
+        for result in code_documents(fresh(), nlp, batch_size=batch_size, max_chars=max_chars,
+                                     max_sentence_tokens=max_sentence_tokens, doc_timeout=doc_timeout):
             if isinstance(result, EventwireError):
                 counts["failed"] += 1
                 _problem(result)

@@ -12,7 +12,7 @@ import typer
 from .options import ScaleError, ScaleOptions
 
 __all__ = ["Engine", "WorkersOption", "EngineOption", "SchedulerOption", "ResumeOption", "CheckpointOption",
-           "RunDirOption", "scale_options"]
+           "RunDirOption", "DocTimeoutOption", "MaxSentenceTokensOption", "scale_options"]
 
 PANEL = "Scale and resume"
 
@@ -47,19 +47,31 @@ RunDirOption = Annotated[Optional[str], typer.Option(
     help="Folder for Dask's Parquet partitions (default: beside the DB, news.duckdb -> news.parts/). "
          "With --scheduler it must be a folder the workers share.")]
 
+DocTimeoutOption = Annotated[Optional[float], typer.Option(
+    "--doc-timeout", metavar="SECONDS", min=0.001,
+    help="Stop a document that takes longer than this to code, report it (exit status 1) and go on with "
+         "the others. Default: no limit.")]
+MaxSentenceTokensOption = Annotated[int, typer.Option(
+    "--max-sentence-tokens", min=0,
+    help="Split sentences longer than this many tokens (a run without a full stop or a line break) before "
+         "coding; the document carries a warning. 0: no limit.")]
+
 
 def scale_options(*, workers: int | None, engine: Engine | str, scheduler: str | None, resume: bool | None,
                   checkpoint: str | None, run_dir: str | None, model: str | None, batch_size: int,
                   max_chars: int, stored: bool, streamed: bool, lexicon: str | None = None,
-                  people=None) -> ScaleOptions:
+                  people=None, max_sentence_tokens: int | None = None,
+                  doc_timeout: float | None = None) -> ScaleOptions:
     """The run's options from a command's; raises ``ScaleError`` for a usage error. ``stored``: the run
     writes to a store; ``streamed``: each document is written out as soon as it is coded (not all at
     the end), which a checkpoint without a store needs."""
     options = ScaleOptions(
         workers=workers, engine=engine.value if isinstance(engine, Engine) else str(engine), scheduler=scheduler,
         model=model, batch_size=batch_size, max_chars=max_chars, resume=resume, checkpoint=checkpoint,
-        run_dir=run_dir, lexicon=lexicon, people=people,
+        run_dir=run_dir, lexicon=lexicon, people=people, doc_timeout=doc_timeout,
     )
+    if max_sentence_tokens is not None:
+        options.max_sentence_tokens = max_sentence_tokens
     options.validate()
     if checkpoint and not stored and not streamed:
         raise ScaleError("--checkpoint without a store needs a format that writes each document as it is coded "

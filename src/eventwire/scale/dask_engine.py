@@ -92,7 +92,8 @@ def code_batch(key: str, items: list, run_dir: str, cfg: dict) -> dict:
     with lock:
         results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
                              chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"],
-                             people=cfg.get("people"))
+                             people=cfg.get("people"), max_sentence_tokens=cfg.get("max_sentence_tokens"),
+                             doc_timeout=cfg.get("doc_timeout"))
     docs = [r for r in results if isinstance(r, Document)]
     partition = write_partition(run_dir, key, docs).name if docs else None
     now, peak = memory_kib()
@@ -121,7 +122,8 @@ class DaskEngine:
         self.cluster = None
         self.client = None
         self.cfg = {"lexicon": options.lexicon, "people": options.people, "model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
-                    "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone}
+                    "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone,
+                    "max_sentence_tokens": options.max_sentence_tokens, "doc_timeout": options.doc_timeout}
         self.peak_kib: dict[str, int] = {}
         self.last_kib: dict[str, int] = {}
         self.recovered_partitions = 0

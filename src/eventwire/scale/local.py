@@ -87,7 +87,8 @@ class InlineEngine:
         self.start()
         o = self.options
         for result in code_documents(items, self.nlp, batch_size=o.batch_size, max_chars=o.max_chars,
-                                     chunk_chars=o.chunk_chars, people=o.people):
+                                     chunk_chars=o.chunk_chars, people=o.people,
+                                     max_sentence_tokens=o.max_sentence_tokens, doc_timeout=o.doc_timeout):
             yield "coded", result
 
     def memory(self) -> dict[str, int]:
@@ -134,7 +135,8 @@ def worker_main(wid: int, inbox, conn, cfg: dict) -> None:
                 os._exit(70)
             results = code_chunk(nlp, items, batch_size=cfg["batch_size"], max_chars=cfg["max_chars"],
                                  chunk_chars=cfg["chunk_chars"], memory_zone=cfg["memory_zone"],
-                                 people=cfg.get("people"))
+                                 people=cfg.get("people"), max_sentence_tokens=cfg.get("max_sentence_tokens"),
+                                 doc_timeout=cfg.get("doc_timeout"))
             now, peak = memory_kib()
             conn.send(("done", key, results, now, peak))
     except (BrokenPipeError, EOFError):  # the coordinator is gone
@@ -196,7 +198,8 @@ class LocalEngine:
         self.window = max(2, workers * window_per_worker)
         self.ctx = multiprocessing.get_context("spawn")
         self.cfg = {"lexicon": options.lexicon, "people": options.people, "model": options.model, "batch_size": options.batch_size, "max_chars": options.max_chars,
-                    "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone}
+                    "chunk_chars": options.chunk_chars, "memory_zone": options.memory_zone,
+                    "max_sentence_tokens": options.max_sentence_tokens, "doc_timeout": options.doc_timeout}
         self._ids = itertools.count()
         self._pool: dict[int, _Worker] = {}
         self._started = False

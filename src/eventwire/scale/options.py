@@ -11,7 +11,7 @@ import pathlib
 from dataclasses import dataclass
 
 from ..errors import EventwireError
-from ..pipeline import CHUNK_CHARS, MAX_CHARS
+from ..pipeline import CHUNK_CHARS, MAX_CHARS, MAX_SENTENCE_TOKENS
 
 __all__ = ["ScaleOptions", "ScaleError", "cpu_count", "auto_workers", "MIN_DOCS_PER_WORKER", "ENGINES"]
 
@@ -64,6 +64,8 @@ class ScaleOptions:
     ``recycle_after``: a local worker is replaced by a fresh process after this many documents (0: never);
     ``memory_zone``: each chunk is coded inside ``nlp.memory_zone()`` where spaCy has it.
     ``ordered``: results in input order; ``None``: yes for local runs, completion order for Dask.
+    ``max_sentence_tokens``, ``doc_timeout``: the pipeline's limits (``eventwire.pipeline.code_documents``);
+    with Dask, whose workers code in threads, the time limit is checked between pipeline stages only.
     """
 
     workers: int | None = None
@@ -73,6 +75,8 @@ class ScaleOptions:
     batch_size: int = 32
     max_chars: int = MAX_CHARS
     chunk_chars: int = CHUNK_CHARS
+    max_sentence_tokens: int = MAX_SENTENCE_TOKENS
+    doc_timeout: float | None = None  # seconds a document may take; None: no limit
     chunk_size: int | None = None
     resume: bool | None = None
     checkpoint: str | None = None
@@ -95,6 +99,10 @@ class ScaleOptions:
             raise ScaleError("the chunk size must be at least 1")
         if self.batch_size < 1:
             raise ScaleError("--batch-size must be at least 1")
+        if self.doc_timeout is not None and not self.doc_timeout > 0:
+            raise ScaleError(f"--doc-timeout must be a positive number of seconds, not {self.doc_timeout}")
+        if self.max_sentence_tokens < 0:
+            raise ScaleError("--max-sentence-tokens must be 0 (no limit) or more")
         if self.checkpoint and pathlib.Path(self.checkpoint).is_dir():
             raise ScaleError(f"--checkpoint {self.checkpoint} is a folder; give a file name (it is created)")
 

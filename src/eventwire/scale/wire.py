@@ -76,10 +76,12 @@ def _zone(nlp, enabled: bool):
 
 
 def code_chunk(nlp, items: list, *, batch_size: int, max_chars: int, chunk_chars: int,
-               memory_zone: bool = True, people=None) -> list:
-    """Code one chunk of wire items; the results as wire items, in the same order."""
+               memory_zone: bool = True, people=None, **limits) -> list:
+    """Code one chunk of wire items; the results as wire items, in the same order. ``limits``:
+    ``max_sentence_tokens`` and ``doc_timeout``, passed on to ``code_documents``."""
     sources = [from_wire(i) for i in items]
-    kwargs = dict(batch_size=batch_size, max_chars=max_chars, chunk_chars=chunk_chars, people=people)
+    kwargs = dict(batch_size=batch_size, max_chars=max_chars, chunk_chars=chunk_chars, people=people,
+                  **{k: v for k, v in limits.items() if v is not None or k == "doc_timeout"})
     try:
         with _zone(nlp, memory_zone):
             results = list(code_documents(sources, nlp, **kwargs))
