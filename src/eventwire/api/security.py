@@ -11,8 +11,9 @@
   web page elsewhere cannot make a browser store documents here.
 - **Host names.** A server on loopback only answers requests addressed to a loopback name
   (``localhost``, ``127.0.0.1``, ``[::1]``): a DNS-rebinding page cannot reach it under its own name.
-- **Headers.** Every response says ``nosniff``; HTML pages get a Content-Security-Policy that allows
-  only eventwire's own scripts and styles (no inline script runs, even if one got into a page).
+- **Headers.** Every response says ``nosniff``, ``X-Frame-Options: DENY`` and carries a
+  Content-Security-Policy that allows only eventwire's own scripts and styles (no inline script or
+  event handler runs, even if one got into a page).
 """
 
 from __future__ import annotations
@@ -121,10 +122,10 @@ class Guard:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
-                ctype = next((v for k, v in message.get("headers", []) if k.lower() == b"content-type"), b"")
-                if ctype.startswith(b"text/html"):
-                    extra += [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY")]
+                # on every response, not only HTML: a JSON error or a static file opened in a
+                # browser is then under the same policy as the pages
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                         (b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY")]
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message = dict(message)
                 message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
