@@ -164,15 +164,20 @@ def test_long_tokens_and_unpunctuated_sentences_are_coded(nlp, text):
 
 @fuzz(15)
 @given(texts=st.lists(st.one_of(MIXED, st.just(""), st.just(" \n\t "), st.just("a\x00b")), min_size=1, max_size=6),
-       batch=st.integers(1, 4))
-def test_code_documents_answers_every_input_in_order(nlp, texts, batch):
+       batch=st.integers(1, 4), chunk=st.integers(20, 400), sentence=st.sampled_from([0, 3, 8, 200]),
+       timeout=st.sampled_from([None, 120.0]))
+def test_code_documents_answers_every_input_in_order(nlp, texts, batch, chunk, sentence, timeout):
     sources = [SourceDoc(t, name=f"doc{i}") for i, t in enumerate(texts)]
-    results = list(code_documents(sources, nlp, batch_size=batch, chunk_chars=200))
+    results = list(code_documents(sources, nlp, batch_size=batch, chunk_chars=chunk, max_sentence_tokens=sentence,
+                                  doc_timeout=timeout))
     assert len(results) == len(texts)
     for i, (t, r) in enumerate(zip(texts, results)):
         check_outcome(r, t, f"doc{i}")
         if not t.strip():
             assert isinstance(r, InputError) and "empty" in r.problem
+        elif isinstance(r, Document) and sentence:
+            for s in r.sentences:  # no sentence over the limit (a chunk boundary may only shorten one)
+                assert len(nlp.make_doc(t[s.start:s.end])) <= sentence, (s, sentence)
 
 
 # ---------------------------------------------------------------------------------------------- readers
