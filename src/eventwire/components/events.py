@@ -66,7 +66,7 @@ _LOCATING_PARTICIPLES = {"base", "station", "live", "operate", "deploy", "hold",
 #: roots whose acts are coded to an unidentified actor of the place when no one is named
 _UNIDENTIFIED_ROOTS = {"14", "15", "17", "18", "19", "20"}
 #: roots whose target, when no actor is named, is the country where the act takes place
-_LOCATED_ROOTS = {"04", "08", "14", "17", "18", "19", "20"}
+_LOCATED_ROOTS = {"04", "08", "14", "15", "17", "18", "19", "20"}
 
 #: CAMEO's own "express intent to ..." codes for acts announced rather than done.
 _INTENT = {
@@ -92,7 +92,14 @@ def refusal_code(code: str) -> str | None:
 
 #: Verbs that stop an event named by their object, and what stopping it is in CAMEO.
 _HALTING = {"cancel", "postpone", "suspend", "halt", "scrap", "abandon", "freeze", "prevent", "ban", "block",
+            "prohibit", "curtail",
             "disperse", "break", "cut", "stop", "end", "call"}
+#: nouns that carry the act of the noun before them: "a mediation mission", "a mediation effort"
+_CARRIERS = {"mission", "effort", "bid", "initiative", "drive", "campaign", "attempt", "push"}
+_MOTION = {"return", "come", "go", "arrive", "travel", "converge", "gather", "head", "fly", "assemble", "sit",
+           "meet", "reconvene", "convene"}
+_LIGHT = {"begin", "start", "continue", "stage", "hold", "launch", "mount", "resume", "conduct", "wage",
+          "organize", "organise", "undertake", "carry", "step", "intensify", "escalate"}
 _HALTED = {"04": "164", "045": "165", "05": "160", "06": "161", "07": "162", "14": "172", "03": "160"}
 
 
@@ -404,6 +411,10 @@ class EventCoder:
             sources = self.parties(_agent(head) if tok.dep_ == "nsubjpass" else _subject(head))
         if not sources and tok.dep_ == "dobj":
             sources = self.parties(_pobj(tok.head, ("from",), depth=0))
+        if not sources and tok.dep_ == "pobj" and tok.head.lower_ in ("for", "to") \
+                and tok.head.head.lemma_.lower() in _MOTION and tok.head.head.dep_ not in ("xcomp", "ccomp"):
+            # "negotiators returned to Geneva for talks", "converged for a rally": who came does it
+            sources = self.parties(_subject(tok.head.head))
         if not sources:
             for c in tok.children:
                 if c.dep_ == "acl":
@@ -464,9 +475,10 @@ class EventCoder:
 
     def setting_country(self, sent, counterparts: list, own: Actor | None = None) -> str | None:
         """The one country the sentence names, leaving out the states on the other side of the event
-        ("President X threatened Russia" says nothing of X's country); None when it names none or several."""
+        or the person it is done to ("President X threatened Russia", "X welcomed the South African leader" say
+        nothing of X's country); None when it names none or several."""
         skip = [(c.start, c.end) for c in counterparts
-                if c is not None and getattr(c, "kind", None) in ("country", "government")
+                if c is not None and getattr(c, "kind", None) in ("country", "government", "person")
                 and getattr(c, "via", None) not in ("location", "place")]
         if own is not None:
             skip.append((own.start, own.end))
@@ -756,10 +768,17 @@ class EventCoder:
                 code = halted_code(code)
                 if code is None:
                     continue
-            sources, targets = self.noun_slots(tok)
-            self.emit(tok, code, sources, targets, f"nouns.csv:{lemma}", nominal=True,
-                      modality=self.modality(tok.head) if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None,
-                      negation_of=tok.head if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" else None)
+            phrase = tok
+            if tok.dep_ == "compound" and head.lemma_.lower() in _CARRIERS:
+                # "undertook a mediation mission between X and Y": the phrase's head holds the slots
+                phrase = head
+            sources, targets = self.noun_slots(phrase)
+            governed = phrase.dep_ == "dobj" and phrase.head.pos_ == "VERB"
+            self.emit(tok, code, sources, targets, f"nouns.csv:{lemma}",
+                      # "staged a protest", "began a hunger strike": the noun is the sentence's act
+                      nominal=not (governed and phrase.head.lemma_.lower() in _LIGHT),
+                      modality=self.modality(phrase.head) if governed else None,
+                      negation_of=phrase.head if governed else None)
         self.events.sort(key=lambda e: e.trigger.start)
         for n, e in enumerate(self.events, 1):
             e.id = f"e{n}"
