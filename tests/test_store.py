@@ -143,8 +143,11 @@ def test_bad_wait_values(tmp_path):
         Store(str(tmp_path / "a.duckdb"), wait="soon")
 
 
-def test_add_many_across_statement_chunks(tmp_path, code):
-    """More rows than one multi-row INSERT takes: every copy stored with all its rows, once."""
+def test_add_many_across_statement_chunks(tmp_path, code, monkeypatch):
+    """More rows than one INSERT statement takes: every copy stored with all its rows, once."""
+    import eventwire.store as store_module
+
+    monkeypatch.setattr(store_module, "_CHUNK", 50)
     base = code("Poland condemned Belarus on Monday. Lithuania and Latvia backed Warsaw on Tuesday.", "2024-03-06")
     docs = []
     for i in range(230):

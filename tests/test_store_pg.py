@@ -144,6 +144,19 @@ def test_add_is_idempotent_and_complete(db_url, code):
         assert "Radoslaw Sikorski" in learned
 
 
+def test_learned_people_accumulate(db_url, code):
+    later = code("Tomas Ibarra, Chile's deputy foreign minister, met Peruvian officials in Lima on Monday.", "2024-03-04")
+    earlier = code("Tomas Ibarra, Chile's deputy foreign minister, criticised Bolivia on Monday.", "2024-02-05")
+    with Store(db_url) as store:
+        store.add(later)
+        store.add(earlier)
+        (row,) = [r for r in store.learned_actors(name="ibarra")]
+        assert row["mentions"] == 2 and row["country"] == "CHL"
+        assert (str(row["first_seen"]), str(row["last_seen"])) == ("2024-02-05", "2024-03-04")
+        assert row["evidence_doc"] == later.id  # the first text that taught it
+        assert store.learned_actors(at="2024-01-01", name="ibarra") == []
+
+
 def test_add_many_skips_stored_and_repeated(db_url, code):
     a, b = code(STORY, "2024-03-06"), code(OTHER, "2024-03-08")
     with Store(db_url) as store:

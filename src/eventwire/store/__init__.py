@@ -43,8 +43,8 @@ class StoreLocked(StoreError):
 
 
 _LOCK_SIGNS = ("could not set lock", "conflicting lock", "database is locked")
-# rows per multi-row INSERT statement (DuckDB): bigger statements cost more to parse than they save
-_CHUNK = 200
+# rows per INSERT statement (DuckDB), so that one statement's lists stay small
+_CHUNK = 5000
 # a PostgreSQL function for query.py: an event date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day
 # of its period, NULL when it is no date (DuckDB does this with TRY_CAST)
 _PG_EVENT_DAY = """CREATE FUNCTION eventwire_day(value VARCHAR) RETURNS DATE LANGUAGE plpgsql IMMUTABLE AS $fn$
@@ -105,6 +105,7 @@ class Store:
                  reconnect_wait: float = 30.0):
         self.path = str(path)
         self.read_only = read_only
+        self._types: dict[str, dict[str, str]] = {}
         try:
             wait = float(wait)
         except (TypeError, ValueError):
@@ -291,11 +292,19 @@ class Store:
         if self.dialect == "postgresql":
             self.con.copy_rows(table, cols, rows)
             return
-        one = "(" + ", ".join("?" * len(cols)) + ")"
-        head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+        # DuckDB: one list per column, unnested side by side in a single statement; binding a few
+        # lists is far cheaper than binding (or parsing) thousands of single values
+        types = self._column_types(table)
+        select = ", ".join(f"unnest(?::{types[c]}[])" for c in cols)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select}"
         for i in range(0, len(rows), _CHUNK):
-            chunk = rows[i:i + _CHUNK]
-            self.con.execute(head + ", ".join([one] * len(chunk)), [v for r in chunk for v in r])
+            self.con.execute(sql, [list(column) for column in zip(*rows[i:i + _CHUNK])])
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        if table not in self._types:
+            described = self.con.execute(f"DESCRIBE {table}").fetchall()
+            self._types[table] = {row[0]: row[1] for row in described}
+        return self._types[table]
 
     def _learn(self, d: Document) -> None:
         """Remember people the document describes itself (a title or an appositive with a country)."""
@@ -308,21 +317,18 @@ class Store:
             evidence = d.text[sent.start : sent.end] if sent else a.text
             day = d.published
             key = a.name.lower()
-            row = self.con.execute("SELECT first_seen, last_seen FROM learned_actors WHERE key = ?", [key]).fetchone()
-            if row is None:
-                self.con.execute(
-                    "INSERT INTO learned_actors VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                    [key, a.name, a.country, a.sector, a.role, day, day, d.id, evidence[:500]],
-                )
-            else:
-                # the latest description wins: people change office
-                self.con.execute(
-                    "UPDATE learned_actors SET mentions = mentions + 1, first_seen = least(first_seen, ?), "
-                    "last_seen = greatest(last_seen, ?), country = CASE WHEN ? >= last_seen OR last_seen IS NULL "
-                    "THEN ? ELSE country END, sector = CASE WHEN ? >= last_seen OR last_seen IS NULL THEN ? ELSE sector END, "
-                    "role = coalesce(?, role) WHERE key = ?",
-                    [day, day, day, a.country, day, a.sector, a.role, key],
-                )
+            # one statement: a new person is inserted, a known one updated (the latest description wins:
+            # people change office)
+            self.con.execute(
+                "INSERT INTO learned_actors AS old VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (key) DO UPDATE "
+                "SET mentions = old.mentions + 1, first_seen = least(old.first_seen, excluded.first_seen), "
+                "last_seen = greatest(old.last_seen, excluded.last_seen), "
+                "country = CASE WHEN excluded.last_seen >= old.last_seen OR old.last_seen IS NULL "
+                "THEN excluded.country ELSE old.country END, "
+                "sector = CASE WHEN excluded.last_seen >= old.last_seen OR old.last_seen IS NULL "
+                "THEN excluded.sector ELSE old.sector END, role = coalesce(excluded.role, old.role)",
+                [key, a.name, a.country, a.sector, a.role, day, day, d.id, evidence[:500]],
+            )
 
     def learned_actors(self, at: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
         """People learned from stored texts (seen on or before ``at``), optionally by name."""
@@ -331,7 +337,7 @@ class Store:
             clauses.append("(first_seen IS NULL OR first_seen <= CAST(? AS DATE))")
             params.append(at)
         if name:
-            clauses.append("contains(key, ?)")  # literal text: % and _ are not wildcards
+            clauses.append("strpos(key, ?) > 0")  # literal text: % and _ are not wildcards
             params.append(name.lower())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(f"SELECT * FROM learned_actors {where} ORDER BY name", params)
@@ -363,7 +369,7 @@ class Store:
             clauses.append("q.doc_id = ?")
             params.append(doc_id)
         if speaker:
-            clauses.append("contains(lower(q.speaker_name), ?)")  # literal text: % and _ are not wildcards
+            clauses.append("strpos(lower(q.speaker_name), ?) > 0")  # literal text: % and _ are not wildcards
             params.append(speaker.lower())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(
