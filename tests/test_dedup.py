@@ -444,3 +444,16 @@ def test_read_only_store_is_a_clear_error(tmp_path):
             dedup.cluster(s)
         assert dedup.clusters(s) == []  # reading needs no table
         assert {r["cluster_id"] for r in dedup.document_clusters(s)} == {None}
+
+
+def test_loading_dask_partitions_clusters_as_it_stores(tmp_path, store):
+    pytest.importorskip("pyarrow")
+    from eventwire.scale.parquet import load_partitions, write_partition
+
+    docs = [_plain(text, title, source, url) for text, title, source, url in ARTICLES]
+    write_partition(tmp_path / "run", "0", docs[:2])
+    write_partition(tmp_path / "run", "1", docs[2:])
+    stats = load_partitions(tmp_path / "run", store)
+    assert stats.added == 4
+    part = _partition(store)
+    assert part == {docs[0].id: docs[0].id, docs[1].id: docs[0].id, docs[2].id: docs[2].id, docs[3].id: docs[0].id}
