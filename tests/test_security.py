@@ -795,3 +795,8 @@ def test_every_test_named_in_docs_security_exists():
         defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         base = name.split("[", 1)[0].split("::")[-1]
         assert base in defined and base.startswith("test_"), node
+    for file in ("tests/test_security.py", "tests/test_web_security.py"):  # and every security test is listed
+        tree = ast.parse((ROOT / file).read_text(encoding="utf-8"))
+        for n in tree.body:
+            if isinstance(n, ast.FunctionDef) and n.name.startswith("test_"):
+                assert f"{file}::{n.name}" in ids, f"{file}::{n.name} is not in docs/security.md"
