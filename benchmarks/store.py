@@ -620,9 +620,12 @@ _ORDER = "ORDER BY e.date DESC NULLS LAST, e.doc_id, e.trigger_start"
 def suggestions(db, *, code: str, name: str, since: str, until: str, repeats: int) -> dict[str, Any]:
     """Library call against a rewrite giving the same answer, alternating, medians; ratio library/rewrite.
 
-    - ``page-keys-first``: ``events()`` joins every matching event, all its columns and its document's
-      whole text before the top-N; the rewrite finds the page's rowids first and fetches 50 rows;
-    - ``count-no-join``: ``count_events()`` joins documents although no filter but ``text`` reads them;
+    - ``page-keys-first``: ``events()`` joins every matching event, with all its columns, to its
+      document (title, URL, the whole text) before the top-N; the rewrite picks the page's 50 keys from
+      ``events`` alone, then joins those 50 rows to their events and documents;
+    - ``count-no-join``: ``count_events()`` joins documents although no filter but ``text`` reads them.
+      Both rewrites drop the join with documents from the scan: every event is stored with its document
+      (``pandas_frames`` checks it here), so the join removes nothing;
     - ``name-per-column``: the name filter lower-cases ``name || ' ' || text`` for every row; the rewrite
       tests ``contains(lower(column), ?)`` on each column (a match spanning the two differs, in principle).
     """
@@ -630,10 +633,10 @@ def suggestions(db, *, code: str, name: str, since: str, until: str, repeats: in
     out: dict[str, Any] = {}
     window = {"since": since, "until": until}
     where, params = query.event_where(actor=code, **window)
-    page_sql = (f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
-                f"{query._SENTENCE} AS sentence_text FROM events e JOIN documents d ON d.id = e.doc_id "
-                f"WHERE e.rowid IN (SELECT e.rowid FROM events e JOIN documents d ON d.id = e.doc_id {where} "
-                f"{_ORDER} LIMIT 50 OFFSET 50) {_ORDER}")
+    page_sql = (f"WITH page AS MATERIALIZED (SELECT e.doc_id, e.id FROM events e {where} {_ORDER} LIMIT 50 OFFSET 50) "
+                f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
+                f"{query._SENTENCE} AS sentence_text FROM page p JOIN events e ON e.doc_id = p.doc_id AND e.id = p.id "
+                f"JOIN documents d ON d.id = p.doc_id {_ORDER}")
     lib_page = lambda: query.events(db, actor=code, limit=50, offset=50, **window)  # noqa: E731
     alt_page = lambda: con.execute(page_sql, params).fetchall()  # noqa: E731
     if [(r["doc_id"], r["id"]) for r in lib_page()] != [(r[0], r[1]) for r in alt_page()]:
