@@ -3,7 +3,9 @@
 * Every request has a timeout and a size cap (the body is streamed and cut off past ``max_bytes``).
 * Redirects are followed one at a time, and each hop is checked like the first URL.
 * Only ``http`` and ``https``. A host that is, or resolves to, a private, loopback, link-local,
-  multicast, reserved or unspecified address is refused unless ``allow_private`` is set; the request
+  multicast, reserved or unspecified address is refused unless ``allow_private`` is set (an IPv6
+  address that carries an IPv4 one, and the numeric spellings 2130706433, 0x7f.1, 0177.0.0.1, are
+  judged by the IPv4 address they stand for); the request
   then goes to the address that was checked (the connection is pinned to it, with the host name kept
   for the ``Host`` header and TLS), so a name cannot resolve to a public address for the check and a
   private one for the request.
