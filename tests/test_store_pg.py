@@ -420,3 +420,28 @@ def test_mixed_corpus_gives_identical_results_on_both_backends(corpus, pg_url, t
     assert any(e["source_country"] == "GHA" or e["target_country"] == "GHA" for e in a["events"])
     for key in a:
         assert a[key] == b[key], key
+
+
+def test_api_serves_the_same_on_both_backends(db_url):
+    """The REST API over either database: store a document through it, then read it back."""
+    pytest.importorskip("fastapi")
+    import asyncio
+
+    import httpx
+
+    from eventwire.api import create_app
+
+    app = create_app(db_url)
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            posted = await c.post("/v1/documents", json={"text": STORY, "date": "2024-03-06", "title": "Grodno"})
+            events = await c.get("/v1/events", params={"country": "BLR", "text": "journalists"})
+            one = await c.get(f"/v1/documents/{posted.json()['id']}")
+            return posted, events, one
+
+    posted, events, one = asyncio.run(go())
+    assert posted.status_code == 201, posted.text
+    assert events.status_code == 200 and events.json()["total"] >= 1
+    assert one.status_code == 200 and one.json()["title"] == "Grodno"
+    assert "sekret" not in repr(app.state.settings.db.display)

@@ -24,7 +24,8 @@ from collections.abc import Iterator
 import duckdb
 
 from ..errors import StoreError
-from ..store import Store
+from ..store import Store, is_url
+from ..store.postgres import redact
 from ..store.handoff import StoreBusy, backoff, is_busy, leave_turn, open_for_writing, reader_may_pass
 
 __all__ = ["Database", "StoreBusy", "WAIT"]
@@ -85,8 +86,9 @@ class Database:
     def __init__(self, path: str | pathlib.Path, wait: float = WAIT):
         if not wait >= 0:
             raise ValueError(f"Database wait must be a number of seconds >= 0, not {wait!r}")
-        self.path = str(pathlib.Path(path).resolve())
-        self.display = str(path)
+        self.url = is_url(str(path))  # PostgreSQL: a connection per request, no file to share
+        self.path = str(path) if self.url else str(pathlib.Path(path).resolve())
+        self.display = redact(str(path)) if self.url else str(path)
         self.wait = wait
         self._lock = _lock_for(self.path)
 
@@ -109,6 +111,8 @@ class Database:
             raise
 
     def _connect_read(self) -> duckdb.DuckDBPyConnection:
+        if self.url:
+            return Store(self.path, read_only=True, wait=self.wait).con
         deadline = time.monotonic() + self.wait
         delays = backoff(first=0.002, cap=0.025)
         while True:
@@ -144,6 +148,10 @@ class Database:
     def write(self) -> Iterator[Store]:
         """A read-write ``Store`` for one short write; closed (and the file let go) right after. Waits
         up to ``wait`` seconds while another process holds the file."""
+        if self.url:
+            with Store(self.path, wait=self.wait) as store:
+                yield store
+            return
         self._lock.acquire_write()
         try:
             try:
