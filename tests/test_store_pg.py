@@ -445,3 +445,35 @@ def test_api_serves_the_same_on_both_backends(db_url):
     assert events.status_code == 200 and events.json()["total"] >= 1
     assert one.status_code == 200 and one.json()["title"] == "Grodno"
     assert "sekret" not in repr(app.state.settings.db.display)
+
+
+def test_cli_commands_take_a_postgresql_url(pg_url, tmp_path, nlp):
+    """--db postgresql://... through ingest, code, events, stats, dyads and export; the password never shown."""
+    from typer.testing import CliRunner
+
+    from eventwire.cli import app
+
+    runner = CliRunner()
+    (tmp_path / "jermuk.txt").write_text(TXT, encoding="utf-8")
+    (tmp_path / "aegean.txt").write_text(OUTLET_A, encoding="utf-8")
+    r = runner.invoke(app, ["ingest", str(tmp_path / "jermuk.txt"), "--db", pg_url, "--published", "2024-05-01"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["code", str(tmp_path / "aegean.txt"), "--db", pg_url, "--published", "2024-05-07",
+                            "--format", "jsonl", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["events", "--db", pg_url, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert {e["source_country"] for e in json.loads(r.stdout)} >= {"ARM"}
+    r = runner.invoke(app, ["stats", "--db", pg_url, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["counts"]["documents"] == 2
+    r = runner.invoke(app, ["dyads", "--db", pg_url, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "events.csv"
+    r = runner.invoke(app, ["export", "--db", pg_url, "--format", "csv", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text().count("\n") >= 2
+    assert "sekret" not in r.output
+    r = runner.invoke(app, ["stats", "--db", "postgresql://ann:topsecret99@127.0.0.1:1/none"])
+    assert r.exit_code != 0
+    assert "127.0.0.1" in r.output and "topsecret99" not in r.output

@@ -26,7 +26,8 @@ from .scale import CodingRun, ScaleError, count_inputs, make_engine, reporter_fo
 from .scale import cliopts as scale_cli
 from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
-from .store import DEFAULT_DB, WRITER_WAIT, Store
+from .store import DEFAULT_DB, WRITER_WAIT, Store, is_url
+from .store.postgres import redact
 from .store.handoff import DatabasePathError, HandoffStore, check_path
 
 app = typer.Typer(
@@ -97,7 +98,7 @@ def people_book(db: str | None, actors_file: str | None) -> PeopleBook | None:
 
     user = load_user_actors(actors_file) if actors_file else []
     rows = []
-    if db and pathlib.Path(db).exists():
+    if db and (is_url(db) or pathlib.Path(db).exists()):
         try:
             with Store(db, read_only=True) as store:
                 rows = store.learned_actors()
@@ -175,7 +176,8 @@ def code(
     try:
         runner = make_engine(options, total, db=None if no_db else db)
         runner.start()  # loads the model (or starts the workers) before anything is written
-        store = None if no_db else HandoffStore(db, wait=WRITER_WAIT)  # holds the file only while writing
+        # a DuckDB file is held only while writing; PostgreSQL takes many writers and readers at once
+        store = None if no_db else Store(db, wait=WRITER_WAIT) if is_url(db) else HandoffStore(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         if runner is not None:
             runner.close()
@@ -212,7 +214,7 @@ def code(
         err.print(f"skipped {stats.skipped} document(s) done before (resume; --no-resume codes them again)",
                   highlight=False)
     if store is not None:
-        err.print(f"stored {stats.added} new document(s) in {db}", highlight=False)
+        err.print(f"stored {stats.added} new document(s) in {redact(db)}", highlight=False)
     if failed:
         err.print(f"{failed} of {stats.inputs} input(s) failed", highlight=False)
         raise typer.Exit(1)

@@ -14,7 +14,7 @@ from rich.table import Table
 from .errors import EventwireError
 from .knowledge import load_knowledge
 from .people import load_user_actors
-from .store import DEFAULT_DB, Store
+from .store import DEFAULT_DB, Store, is_url
 
 COLUMNS = ["source", "name", "country", "sector", "role", "from", "to", "evidence"]
 
@@ -64,7 +64,7 @@ def actors(
     try:
         import pathlib
 
-        store = None if no_db or not pathlib.Path(db).exists() else Store(db, read_only=True)
+        store = None if no_db or not (is_url(db) or pathlib.Path(db).exists()) else Store(db, read_only=True)
         try:
             rows = known_actors(day, name, store, actors_file)[:limit]
         finally:

@@ -25,7 +25,8 @@ from .ingest import ReadOptions, read_paths
 from .pipeline import MAX_CHARS, MAX_SENTENCE_TOKENS, code_documents, document_id, parse_published
 from .scale.cliopts import DocTimeoutOption, MaxSentenceTokensOption
 from . import dedup
-from .store import DEFAULT_DB, WRITER_WAIT, Store
+from .store import DEFAULT_DB, WRITER_WAIT, Store, is_url
+from .store.postgres import redact
 from .store.handoff import DatabasePathError, HandoffStore, check_path
 
 err = Console(stderr=True)
@@ -115,7 +116,8 @@ def ingest(
 
     try:
         nlp = load_pipeline(model)
-        store = HandoffStore(db, wait=WRITER_WAIT)  # holds the file only while writing: a server reads between
+        # a DuckDB file is held only while writing (a server reads between); PostgreSQL needs no turns
+        store = Store(db, wait=WRITER_WAIT) if is_url(db) else HandoffStore(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         _fail(str(exc), 1)
     counts = {"added": 0, "stored": 0, "repeated": 0, "failed": 0}
@@ -157,7 +159,7 @@ def ingest(
         _fail(str(exc), 1)
     finally:
         store.close()
-    err.print(f"stored {counts['added']} new document(s) in {db}; {counts['stored']} already there"
+    err.print(f"stored {counts['added']} new document(s) in {redact(db)}; {counts['stored']} already there"
               + (f", {counts['repeated']} repeated in the input" if counts["repeated"] else ""), highlight=False, soft_wrap=True)
     if counts["failed"]:
         err.print(f"{counts['failed']} input(s) failed", highlight=False, soft_wrap=True)
@@ -166,7 +168,7 @@ def ingest(
 
 def _dry_run(docs, db: str, format: DryFormat) -> int:
     store = None
-    if db != ":memory:" and pathlib.Path(db).exists():
+    if is_url(db) or (db != ":memory:" and pathlib.Path(db).exists()):
         try:
             store = Store(db, read_only=True)
         except EventwireError as exc:

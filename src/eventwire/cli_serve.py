@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .store import DEFAULT_DB
+from .store.postgres import redact
 
 
 def serve(
@@ -51,6 +52,6 @@ def serve(
         typer.echo(f"eventwire: {exc}", err=True)
         raise typer.Exit(1) from None
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"eventwire: serving {db} at http://{shown}:{port}/ (API reference at /docs); Ctrl-C stops", err=True)
+    typer.echo(f"eventwire: serving {redact(db)} at http://{shown}:{port}/ (API reference at /docs); Ctrl-C stops", err=True)
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

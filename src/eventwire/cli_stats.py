@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import EventwireError
-from .store import DEFAULT_DB, Store
+from .store import DEFAULT_DB, Store, is_url
 from .store import query
 
 
 def _open(db: str) -> Store:
-    if not pathlib.Path(db).exists():
+    if not is_url(db) and not pathlib.Path(db).exists():
         raise EventwireError(f"the database {db} does not exist; code some articles into it first (eventwire code ... --db {db})")
     return Store(db, read_only=True)
 

@@ -137,6 +137,6 @@ class ScaleOptions:
         else ``./eventwire.parts``."""
         if self.run_dir:
             return pathlib.Path(self.run_dir)
-        if db and db != ":memory:":
+        if db and db != ":memory:" and "://" not in db:  # a PostgreSQL URL is no place for files
             return pathlib.Path(db).with_suffix(".parts")
         return pathlib.Path("eventwire.parts")
