@@ -254,6 +254,34 @@ def test_wait_retries_a_refused_connection_until_it_runs_out(monkeypatch):
     assert len(tries) == 1
 
 
+def test_connection_killed_mid_document_is_retried(pg_url, code, monkeypatch):
+    """The server ends our session half-way through a document's transaction: the document is written
+    again on a new connection, once."""
+    import eventwire.store as store_module
+
+    doc = code(STORY, "2024-03-06")
+    killed = []
+    real_insert = store_module.Store._insert
+
+    def insert(self, table, rows):
+        real_insert(self, table, rows)
+        if table == "actors" and not killed:  # documents and sentences are written, the rest is not
+            pid = self.con._conn.info.backend_pid
+            with _admin(os.environ[PG_ENV]) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+            killed.append(pid)
+
+    monkeypatch.setattr(store_module.Store, "_insert", insert)
+    with Store(pg_url) as store:
+        assert store.add(doc) is True
+        assert killed and store.con.reconnects == 1
+        assert store.con._conn.info.backend_pid != killed[0]
+        assert store.count("documents") == 1
+        assert store.count("events") == len(doc.events)
+        assert store.count("actors") == len(doc.actors)
+        assert store.add(doc) is False
+
+
 def _pg_server():
     """(data dir, pg_ctl, user) of the test server when this machine runs it, else None."""
     data = os.environ.get("EVENTWIRE_TEST_PGDATA")
