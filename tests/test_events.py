@@ -140,3 +140,36 @@ def test_an_official_takes_the_one_country_of_the_sentence(code):
     d = code("Judge Ines Valdivia opened an inquiry into 12 Peruvian mayors accused of bribery.", published="2024-05-06")
     inquiry = [e for e in d.events if e.plover == "ACCUSE"]
     assert inquiry and inquiry[0].source.country == "PER" and inquiry[0].source.via == "setting"
+
+
+def test_regression_title_before_a_name_is_not_another_president(code):
+    # "President" before a name was resolved as the last-seen president (the foreign guest) and lent
+    # the host the guest's country
+    d = code("President Ilse Vandermeer gave a warm welcome on Thursday to South African leader Cyril Ramaphosa.",
+             published="2024-03-07")
+    welcome = [e for e in d.events if e.plover == "CONSULT"]
+    assert welcome and welcome[0].source.country != "ZAF" and welcome[0].target.country == "ZAF"
+
+
+def test_regression_abbreviated_state_as_subject(code):
+    d = code("The U.S. said it would not meet the kidnappers' demands.", published="2024-03-07")
+    assert any(a.country == "USA" and a.kind == "country" for a in d.actors)
+
+
+def test_regression_nearest_preposition_of_the_verb_names_the_target(code):
+    d = code("Chile threatened to break off relations with Bolivia over its ties with Iran.", published="2024-03-07")
+    threat = [e for e in d.events if e.plover == "THREATEN"]
+    assert threat and threat[0].target.country == "BOL"
+
+
+def test_declaration_demanding_is_its_issuers_demand(code):
+    d = code("The Basque party ETA issued a statement demanding that the Spanish government free prisoners.",
+             published="2004-03-07")
+    demand = [e for e in d.events if e.plover == "REQUEST"]
+    assert demand and demand[0].source is not None and demand[0].target.country == "ESP"
+
+
+def test_leader_name_makes_a_government(code):
+    d = code("The Thatcher government urged Argentina to withdraw.", published="1982-04-07")
+    urge = [e for e in d.events if e.plover == "REQUEST"]
+    assert urge and urge[0].source.country == "GBR" and urge[0].target.country == "ARG"

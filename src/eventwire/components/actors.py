@@ -40,6 +40,10 @@ _FEMALE = {"spokeswoman", "chairwoman", "congresswoman", "businesswoman", "queen
 _MALE = {"spokesman", "chairman", "congressman", "businessman", "king", "prince", "man", "mr"}
 
 
+#: nouns a leader's name makes a government of: "the Bush administration", "the Putin regime"
+_GOVERNMENT_NOUNS = {"administration", "government", "cabinet", "regime", "presidency"}
+
+
 def kb_kind(span: Span | None) -> tuple[str, str]:
     """('country'|'nationality'|'capital'|'place'|'org'|'seat'|'person'|'', key) of an entity."""
     if span is None or not span.kb_id_:
@@ -199,6 +203,10 @@ class ActorResolver:
             d = self.descriptor(sub)
             for k, v in d.items():
                 desc.setdefault(k, v)
+        # "the Bush administration", "the Thatcher government": the name is the head of a government
+        after = self.doc[span.end] if span.end < len(self.doc) else None
+        if after is not None and root.dep_ == "compound" and after.lemma_.lower() in _GOVERNMENT_NOUNS:
+            desc.setdefault("role", "president premier prime chancellor king emir")
         # the same person mentioned before by full name
         idx = None
         if len(words) == 1 and name.lower() in self.by_surname:
@@ -470,7 +478,9 @@ class ActorResolver:
                 if ent.label_ == "NORP" and kind == "":
                     continue
                 self.organisation(ent)
-            elif kind in ("country", "capital"):
+            elif kind in ("country", "capital") or (
+                    kind == "nationality" and ent.text.isupper() and ent.root.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")):
+                # "The U.S. said ...": an abbreviation used as a noun is the state, not an adjective
                 self.state(ent)
         # a surname the model did not tag ("Mamani said ..."), after the full name was seen
         for tok in doc:
@@ -495,6 +505,11 @@ class ActorResolver:
             countries, start = [], tok.i
             for m in mods:
                 for t in m.subtree:
+                    person = self._at[t.i]
+                    if person is not None and person.kind == "person" and person.country \
+                            and lemma in _GOVERNMENT_NOUNS and person.country not in countries:
+                        countries.append(person.country)  # "the Bush administration"
+                        continue
                     ent = self._ent_of(t)
                     k, key = kb_kind(ent)
                     if k in ("nationality", "country", "capital") and key not in countries:
@@ -507,6 +522,8 @@ class ActorResolver:
             # a title word that heads a person ("the spokeswoman, Maria Zakharova") is the person's
             if any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in tok.children):
                 continue
+            if title and not row and tok.dep_ == "compound" and tok.head.ent_type_ == "PERSON":
+                continue  # "President Francois Mitterand": the title is the name's, not another president
             self.group(tok, countries, start)
         for ent in ents:
             kind, _ = kb_kind(ent)

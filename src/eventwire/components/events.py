@@ -135,6 +135,9 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         poss = next((c for c in tok.head.children if c.dep_ == "poss"), None)
         if poss is not None:
             return poss
+        if tok.tag_ == "VBG" and tok.head.dep_ == "dobj" and tok.head.head.pos_ == "VERB":
+            # "issued a declaration demanding ...": who issued it demands
+            return _subject(tok.head.head, depth + 1)
     if tok.dep_ in ("xcomp", "conj", "advcl", "pcomp", "acomp") and tok.head.i != tok.i:
         head = tok.head
         if head.dep_ == "prep" and tok.dep_ == "pcomp":
@@ -302,6 +305,16 @@ class EventCoder:
                 out.append(replace(a, country=c, name=f"{a.text} ({name})", also=()))
         return out
 
+    def prep_parties(self, tok: Token, preps: tuple[str, ...]) -> list[Actor]:
+        """The parties of the first of ``tok``'s own prepositional phrases that names any ("gave a welcome
+        on Thursday to the South African leader": not Thursday)."""
+        for c in tok.children:
+            if c.dep_ in ("prep", "dative") and c.lower_ in preps:
+                found = self.parties(next((g for g in c.children if g.dep_ == "pobj"), None), through_preps=True)
+                if found:
+                    return found
+        return []
+
     def place_actor(self, token: Token) -> Actor | None:
         """A place filling a slot stands for its country: "airlifted medicine to Gaza", "shelled Kharkiv"."""
         for place in self.all_places:
@@ -348,7 +361,10 @@ class EventCoder:
             if not targets:
                 targets = self.parties(obj, through_preps=True)
         elif rule.target == "prep" and rule.prep:
-            targets = self.parties(_pobj(tok, (rule.prep,)) or _pobj(obj, (rule.prep,)), through_preps=True)
+            # the verb's and its object's own preposition before any deeper one ("break off relations with
+            # Congo over its ties with Israel")
+            targets = self.parties(_pobj(tok, (rule.prep,), depth=0) or _pobj(obj, (rule.prep,), depth=0)
+                                   or _pobj(tok, (rule.prep,)) or _pobj(obj, (rule.prep,)), through_preps=True)
             if not targets:
                 targets = self.parties(obj, through_preps=True)
         elif rule.target != "none":
@@ -422,19 +438,23 @@ class EventCoder:
                     if sources:
                         break
         preps = ("against", "on", "with", "to", "toward", "towards", "between")
-        targets = self.parties(_pobj(tok, preps, depth=0), through_preps=True)
+        code = self.kb.nouns.get(tok.lemma_.lower(), "")
+        targets = []
+        if code[:2] in ("15", "16", "17", "18", "19", "20", "08"):
+            # "the blockade of Serbia", "the invasion of South Lebanon", "the withdrawal of forces from Panama"
+            for prep in (("from", "of") if code[:2] == "08" else ("of",)):
+                of = _pobj(tok, (prep,), depth=0)
+                targets = [t for t in self.parties(of) if t.kind in ("country", "government")] if of is not None else []
+                if targets:
+                    break
+        if not targets:
+            targets = self.prep_parties(tok, preps)
         if not targets and tok.dep_ == "dobj" and tok.head.pos_ == "VERB":
-            targets = self.parties(_pobj(tok.head, preps, depth=0), through_preps=True)
+            targets = self.prep_parties(tok.head, preps)
         if not targets and tok.dep_ == "dobj" and tok.head.lemma_ in _PROVOKED:
             # "Pashinian made similar claims, prompting a rebuke from Moscow": the rebuke is aimed at
             # whoever prompted it
             targets = self.parties(_subject(tok.head))
-        code = self.kb.nouns.get(tok.lemma_.lower(), "")
-        if not targets and code[:2] in ("15", "16", "17", "18", "19", "20"):
-            # "the invasion of South Lebanon", "a blockade of Serbia": the place is the target
-            of = _pobj(tok, ("of",), depth=0)
-            if of is not None:
-                targets = [t for t in self.parties(of) if t.kind in ("country", "government")]
         if not any(t.country for t in targets) and code[:2] in ("18", "19", "20", "17"):
             targets = self.location_target(tok, None) or targets
         return sources, targets
@@ -473,11 +493,19 @@ class EventCoder:
                         return found[0]
         return None
 
+    def _phrase(self, a) -> tuple[int, int]:
+        """Character range of the noun phrase around a mention ("South African leader F.W. de Klerk")."""
+        span = self.doc.char_span(a.start, a.end, alignment_mode="expand")
+        if span is None:
+            return a.start, a.end
+        root = span.root
+        return min(a.start, root.left_edge.idx), max(a.end, root.right_edge.idx + len(root.right_edge.text))
+
     def setting_country(self, sent, counterparts: list, own: Actor | None = None) -> str | None:
         """The one country the sentence names, leaving out the states on the other side of the event
         or the person it is done to ("President X threatened Russia", "X welcomed the South African leader" say
         nothing of X's country); None when it names none or several."""
-        skip = [(c.start, c.end) for c in counterparts
+        skip = [self._phrase(c) for c in counterparts
                 if c is not None and getattr(c, "kind", None) in ("country", "government", "person")
                 and getattr(c, "via", None) not in ("location", "place")]
         if own is not None:
