@@ -181,6 +181,26 @@ def test_code_documents_answers_every_input_in_order(nlp, texts, batch, chunk, s
                 assert len(nlp.make_doc(t[s.start:s.end])) <= sentence, (s, sentence)
 
 
+ODD_VALUE = st.one_of(st.none(), st.integers(), st.floats(), st.binary(max_size=5), st.lists(st.integers(), max_size=2),
+                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.datetimes(), st.dates(), MIXED)
+
+
+@fuzz(40)
+@given(text=st.one_of(MIXED, ODD_VALUE), published=ODD_VALUE, title=ODD_VALUE, item=st.sampled_from(["doc", "str", "none"]))
+def test_library_callers_passing_wrong_types_get_a_named_error(nlp, text, published, title, item):
+    src = {"doc": SourceDoc(text, name="lib", published=published, title=title), "str": "a bare string",
+           "none": None}[item]
+    [result] = code_documents([src], nlp)
+    if isinstance(result, InputError):
+        check_error(result)
+        if item == "doc":
+            assert result.source == "lib"
+    else:
+        assert item == "doc" and isinstance(text, str)
+        check_document(result, text)
+        assert result.published is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", result.published), result.published
+
+
 # ---------------------------------------------------------------------------------------------- readers
 RAW = st.one_of(
     st.binary(max_size=300),

@@ -120,3 +120,19 @@ def test_long_run_of_symbols_took_quadratic_time_to_tokenize(nlp):
     assert len(_tokenize(nlp, short)) == 1
     [coded] = code_documents([SourceDoc("🙂" * 10_000, name="emoji")], nlp)
     assert not isinstance(coded, InputError) and coded.text == "🙂" * 10_000
+
+
+def test_source_doc_without_a_string_text_raised_attribute_error(nlp):
+    # SourceDoc(None): "'NoneType' object has no attribute 'strip'" escaped code_documents
+    import datetime as dt
+
+    out = list(code_documents([SourceDoc(None, name="lib"), SourceDoc(b"bytes", name="raw"), "a bare string",
+                               SourceDoc("Chile thanked Peru.", name="ok", title=7),
+                               SourceDoc("Chile thanked Peru.", name="when", published=dt.datetime(2024, 5, 6, 13, 0)),
+                               SourceDoc("Chile thanked Peru.", name="num", published=20240506)], nlp))
+    assert isinstance(out[0], InputError) and out[0].source == "lib" and "NoneType, not a string" in out[0].problem
+    assert isinstance(out[1], InputError) and out[1].source == "raw" and "bytes" in out[1].problem
+    assert isinstance(out[2], InputError) and "not a SourceDoc" in out[2].problem and "a bare string" in out[2].source
+    assert isinstance(out[3], InputError) and "title that is int" in out[3].problem
+    assert out[4].published == "2024-05-06"  # a datetime is its day, not a timestamp
+    assert isinstance(out[5], InputError) and out[5].source == "num" and "publication date" in out[5].problem

@@ -65,8 +65,12 @@ def document_id(text: str) -> str:
 def parse_published(value: str | dt.date | None, name: str = "<text>") -> dt.date | None:
     if value is None or value == "":
         return None
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        raise InputError(name, f"has a publication date that is {type(value).__name__}, not a YYYY-MM-DD string")
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
@@ -148,10 +152,21 @@ def _records(doc: Doc, offset: int, full_text: str, prefix: str = "") -> dict:
 
 
 def _validate(src: SourceDoc, max_chars: int) -> None:
+    if not isinstance(src.text, str):
+        raise InputError(src.name, f"has a text that is {type(src.text).__name__}, not a string")
+    for key in ("title", "source", "url"):
+        value = getattr(src, key)
+        if value is not None and not isinstance(value, str):
+            raise InputError(src.name, f"has a {key} that is {type(value).__name__}, not a string")
     if not src.text.strip():
         raise InputError(src.name, "is empty: there is no text to code")
     if "\x00" in src.text:
         raise InputError(src.name, "contains NUL bytes: it looks like a binary file, not text")
+    if len(src.text) > max_chars:
+        raise InputError(
+            src.name,
+            f"is {len(src.text):,} characters, over the limit of {max_chars:,}; split it, or raise the limit with --max-chars",
+        )
     for key in ("text", "title", "source", "url"):
         value = getattr(src, key)
         bad = _SURROGATE.search(value) if isinstance(value, str) else None
@@ -159,11 +174,6 @@ def _validate(src: SourceDoc, max_chars: int) -> None:
             raise InputError(src.name, f"has a lone surrogate in its {key} (U+{ord(bad.group()):04X} at character "
                                        f"{bad.start()}), which is not valid Unicode text; fix the text or the escape "
                                        "that produced it")
-    if len(src.text) > max_chars:
-        raise InputError(
-            src.name,
-            f"is {len(src.text):,} characters, over the limit of {max_chars:,}; split it, or raise the limit with --max-chars",
-        )
 
 
 # ---------------------------------------------------------------------------------------------- limits
@@ -171,7 +181,8 @@ def _tokenize(nlp: Language, text: str) -> Doc:
     """``nlp.make_doc(text)``, except that a run of more than ``LONG_RUN_CHARS`` characters without
     whitespace is tokenized in slices of ``_RUN_SLICE`` characters. spaCy's tokenizer takes time quadratic
     in the length of such a run when it is made of symbols or punctuation that it splits off one by one
-    (2,000 emoji took seconds, 10,000 about a minute); no word of real text is that long. The text is
+    (a run of 2,000 emoji or "%" signs took two to four seconds, and the time grows with the square of the
+    length); no word of real text is that long. The text is
     unchanged: the slices' docs are joined without adding anything."""
     runs = list(_LONG_RUN.finditer(text))
     if not runs:
@@ -426,6 +437,10 @@ def _code_batch(batch, nlp, limits: _Limits, people=None) -> Iterator[Document |
     for src in batch:
         if isinstance(src, InputError):
             plans.append(src)
+            continue
+        if not isinstance(src, SourceDoc):
+            plans.append(InputError(f"<{type(src).__name__} {str(src)[:40]!r}>",
+                                    "is not a SourceDoc: wrap each text as SourceDoc(text, name=...)"))
             continue
         try:
             plans.append((src, *_plan(src, limits)))
