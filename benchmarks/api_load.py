@@ -179,7 +179,8 @@ def print_phase(title: str, result: dict, clients: int) -> None:
             print(f"    error: {e}")
     if "ingest" in result:
         ing = result["ingest"]
-        print(f"  ingest alongside: {ing['stored']} documents stored during the phase, {ing['failed']} failed"
+        print(f"  ingest alongside: {ing['stored']} documents stored during the phase ({ing['stored_in_all']} in all), "
+              f"{ing['failed']} failed"
               + (f" (exit status {ing['exit_status']})" if ing["exit_status"] not in (None, 0) else ""))
 
 
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             server = subprocess.Popen(cmd + ["serve", "--db", str(db), "--port", str(port)], stdout=log,
                                       stderr=subprocess.STDOUT, env=env)
         wait_for_server(base, server, server_log)
+        seeded_docs = documents_in(base)
         # warm up: the server loads its model on the first coding request
         warm = httpx.post(base + "/v1/code", json={"text": story(0), "date": "2024-05-14"}, timeout=300)
         if warm.status_code != 200:
@@ -242,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                 (corpus / f"s{i:05d}.txt").write_text(story(50_000 + i, sentences=4), encoding="utf-8")
             ingest_log = work / "ingest.log"
             with open(ingest_log, "w") as log:
-                writer = subprocess.Popen(cmd + ["ingest", str(corpus), "--db", str(db), "--published", "2024-05-15"],
+                # small coding batches: the writer stores a few documents every second or so, not 32 at once
+                writer = subprocess.Popen(cmd + ["ingest", str(corpus), "--db", str(db), "--published", "2024-05-15",
+                                                 "--batch-size", "4"],
                                           stdout=log, stderr=subprocess.STDOUT, env=env)
             try:
                 # the load starts once the writer is writing, so that the whole phase runs alongside it
@@ -253,10 +257,11 @@ def main(argv: list[str] | None = None) -> int:
                 result = asyncio.run(load(base, args.clients, args.seconds, args.write_ratio, args.seed + 1))
             finally:
                 finished = writer.poll() is not None
-                stop(writer)  # SIGINT: the ingest stops between documents; what it stored stays whole
-            text = ingest_log.read_text()
+                text = ingest_log.read_text()  # what it said before we stopped it
+                stop(writer)  # SIGINT: a document being written is rolled back; what was stored stays whole
             failed = [line for line in text.splitlines() if line.startswith("eventwire:")]
-            result["ingest"] = {"stored": documents_in(base) - before, "failed": len(failed),
+            after = documents_in(base)
+            result["ingest"] = {"stored": after - before, "stored_in_all": after - seeded_docs, "failed": len(failed),
                                 "finished_during_phase": finished,
                                 "exit_status": writer.returncode if finished else None,
                                 "first_failures": failed[:5]}

@@ -6,7 +6,8 @@ which lets ``eventwire code`` or ``eventwire ingest`` take the file between requ
 server see what was written as soon as the writer closes. Those writers hold the file only for short
 batches of writes (``eventwire.store.handoff``), and while one does, a request waits for the file with
 a bounded backoff (``wait`` seconds, 15 by default) and passes the writer's turnstile, so that a stream
-of requests never starves a writer. Only past ``wait`` does a request fail with ``StoreBusy``, which the
+of requests never starves a writer; a waiting request also signals the writer, which lets go after its
+current write. Only past ``wait`` does a request fail with ``StoreBusy``, which the
 server answers with 503 and a ``Retry-After`` header.
 
 Inside one process DuckDB refuses a read-only and a read-write connection to the same file at the same
@@ -26,7 +27,8 @@ import duckdb
 from ..errors import StoreError
 from ..store import Store, is_url
 from ..store.postgres import redact
-from ..store.handoff import StoreBusy, backoff, is_busy, leave_turn, open_for_writing, reader_may_pass
+from ..store.handoff import (ReaderWaiting, StoreBusy, backoff, is_busy, leave_turn, open_for_writing,
+                             reader_may_pass)
 
 __all__ = ["Database", "StoreBusy", "WAIT"]
 
@@ -114,20 +116,27 @@ class Database:
         if self.url:
             return Store(self.path, read_only=True, wait=self.wait).con
         deadline = time.monotonic() + self.wait
-        delays = backoff(first=0.002, cap=0.025)
-        while True:
-            if not pathlib.Path(self.path).exists():
-                raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
-            if reader_may_pass(self.path):
-                try:
-                    return duckdb.connect(self.path, read_only=True)
-                except duckdb.Error as exc:
-                    if not is_busy(exc):
-                        raise StoreError(f"cannot open the database {self.display}: {exc}") from None
-            if time.monotonic() >= deadline:
-                raise StoreBusy(f"the database {self.display} has been held by another process for over "
-                                f"{self.wait:g} s (an ingest in progress?); try again in a moment")
-            time.sleep(next(delays))
+        delays = backoff(first=0.002, cap=0.02)
+        waiting: ReaderWaiting | None = None  # tells a writer that we wait, once we do
+        try:
+            while True:
+                if not pathlib.Path(self.path).exists():
+                    raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
+                if reader_may_pass(self.path):
+                    try:
+                        return duckdb.connect(self.path, read_only=True)
+                    except duckdb.Error as exc:
+                        if not is_busy(exc):
+                            raise StoreError(f"cannot open the database {self.display}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"the database {self.display} has been held by another process for over "
+                                    f"{self.wait:g} s (an ingest in progress?); try again in a moment")
+                if waiting is None:
+                    waiting = ReaderWaiting(self.path)
+                time.sleep(next(delays))
+        finally:
+            if waiting is not None:
+                waiting.close()
 
     def close_read(self, con: duckdb.DuckDBPyConnection) -> None:
         try:

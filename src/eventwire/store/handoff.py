@@ -14,7 +14,11 @@ among themselves). So that ``eventwire serve`` keeps answering while ``eventwire
   a stream of overlapping readers from starving a writer: a writer takes it exclusively before it opens
   the database and keeps it while it holds the file, and a reader passes through it (a shared lock
   taken and dropped at once) before it opens the database. A reader therefore never stands in a
-  writer's way for longer than one request, and new readers wait while a writer is waiting or writing.
+  writer's way for longer than one request, and new readers wait while a writer is waiting or writing;
+* a reader that has to wait says so with a shared ``flock`` on ``news.duckdb.lock.readers``, and the
+  writer, once it has held the file for ``yield_after`` seconds, lets go after its current write and
+  leaves the file to the readers for ``gap`` seconds. Without readers it keeps the file up to ``hold``
+  seconds, so an ingest alone loses little time to opening and closing.
 
 Processes that do not take part (an older eventwire, the ``duckdb`` shell) are still waited for:
 everyone retries while the file is locked, until their time is up.
@@ -37,7 +41,7 @@ from ..records import Document
 from . import Store, StoreLocked
 
 __all__ = ["HandoffStore", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
-           "writer_turn", "reader_may_pass", "backoff"]
+           "writer_turn", "leave_turn", "reader_may_pass", "ReaderWaiting", "readers_waiting", "backoff"]
 
 
 class DatabasePathError(StoreError):
@@ -153,6 +157,58 @@ def reader_may_pass(path: str | pathlib.Path) -> bool:
     return True
 
 
+def waiting_path(path: str | pathlib.Path) -> str:
+    return str(path) + ".lock.readers"
+
+
+class ReaderWaiting:
+    """Held by a reader while it waits for the file: a shared ``flock`` on ``PATH.lock.readers`` that
+    tells the writer to let go soon. Many readers share it; ``close()`` (or the end of a ``with``)
+    gives it back. Without the file (a read-only folder) it does nothing."""
+
+    def __init__(self, path: str | pathlib.Path):
+        self.fd: int | None = None
+        try:
+            fd = os.open(waiting_path(path), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            try:
+                fd = os.open(waiting_path(path), os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # only a writer's probe holds it exclusively
+        except OSError:
+            os.close(fd)
+            return
+        self.fd = fd
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the shared lock
+            self.fd = None
+
+    def __enter__(self) -> ReaderWaiting:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def readers_waiting(path: str | pathlib.Path) -> bool:
+    """Whether some reader is waiting for the database ``path`` (holds ``ReaderWaiting``)."""
+    try:
+        fd = os.open(waiting_path(path), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
+    finally:
+        os.close(fd)
+    return False
+
+
 def open_for_writing(path: str, wait: float, *, not_before: float = 0.0) -> tuple[Store, int | None]:
     """Open ``path`` read-write, waiting up to ``wait`` seconds for the turnstile and then for readers
     and other writers to let go. Returns the store and the turnstile to give back (``leave_turn``) after
@@ -171,9 +227,10 @@ def open_for_writing(path: str, wait: float, *, not_before: float = 0.0) -> tupl
                     have_turn = True
                 except BlockingIOError:
                     pass
-            if have_turn:  # no new reader gets in now: wait for those inside to finish
+            if have_turn:  # no new reader gets in now: those inside finish within a request or so
                 try:
-                    return Store(path, wait=max(0.0, deadline - time.monotonic())), turn
+                    # our own short backoff, not Store's (from 50 ms up to 1 s): new readers wait on us
+                    return Store(path, wait=0), turn
                 except StoreLocked:
                     pass
             if time.monotonic() >= deadline:
@@ -192,18 +249,21 @@ class HandoffStore:
     writer) can use it in between. Same ``has``/``add``/``close`` as ``Store``; ``using()`` lends the
     open ``Store`` for anything else, briefly.
 
-    ``hold``: the longest it keeps the file while writing without a break (seconds); ``idle``: it lets
-    go of the file once it has not used it for this long; ``gap``: after a full ``hold``, how long it
-    leaves the file to others; ``wait``: how long it waits for the file before ``StoreBusy``."""
+    ``hold``: the longest it keeps the file while writing without a break (seconds); ``yield_after``:
+    once it has held the file this long, it lets go as soon as a reader is waiting (``ReaderWaiting``);
+    ``idle``: it lets go of the file once it has not used it for this long; ``gap``: after letting go
+    for a reader or after a full ``hold``, how long it leaves the file to others; ``wait``: how long it
+    waits for the file before ``StoreBusy``."""
 
-    def __init__(self, path: str | pathlib.Path, *, hold: float = 0.5, idle: float = 0.05, gap: float = 0.05,
-                 wait: float = 120.0):
-        for name, value in (("hold", hold), ("idle", idle), ("gap", gap), ("wait", wait)):
+    def __init__(self, path: str | pathlib.Path, *, hold: float = 2.0, yield_after: float = 0.2,
+                 idle: float = 0.05, gap: float = 0.1, wait: float = 120.0):
+        for name, value in (("hold", hold), ("yield_after", yield_after), ("idle", idle), ("gap", gap),
+                            ("wait", wait)):
             if not value >= 0:
                 raise ValueError(f"HandoffStore {name} must be a number of seconds >= 0, not {value!r}")
         self.path = str(path)
         check_path(self.path, write=True)
-        self.hold, self.idle, self.gap, self.wait = hold, idle, gap, wait
+        self.hold, self.yield_after, self.idle, self.gap, self.wait = hold, yield_after, idle, gap, wait
         self._store: Store | None = None
         self._turn: int | None = None
         self._opened = self._last = self._not_before = 0.0
@@ -254,9 +314,10 @@ class HandoffStore:
                 yield self._store
             finally:
                 self._last = time.monotonic()
-                if self._last - self._opened >= self.hold or self.idle == 0:
+                held = self._last - self._opened
+                if held >= self.hold or self.idle == 0 or (held >= self.yield_after and readers_waiting(self.path)):
                     self._let_go()
-                    self._not_before = self._last + self.gap
+                    self._not_before = time.monotonic() + self.gap  # from when the file is free (closing takes a while)
 
     @property
     def holding(self) -> bool:
