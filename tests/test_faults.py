@@ -29,8 +29,8 @@ from eventwire.errors import StoreError
 from eventwire.ingest import read_paths
 from eventwire.pipeline import code_documents, document_id
 from eventwire.store import Store
-from eventwire.store.handoff import (DatabasePathError, HandoffStore, StoreBusy, check_path, leave_turn,
-                                     reader_may_pass, writer_turn)
+from eventwire.store.handoff import (DatabasePathError, HandoffStore, ReaderWaiting, StoreBusy, check_path,
+                                     leave_turn, reader_may_pass, readers_waiting, writer_turn)
 
 runner = CliRunner()
 CHILD_TABLES = ("sentences", "actors", "quotes", "events", "places", "dates")
@@ -361,6 +361,27 @@ def test_a_writer_waiting_for_the_file_keeps_new_readers_out(tmp_path):
     finally:
         leave_turn(turn)
     assert reader_may_pass(db)
+
+
+def test_a_waiting_reader_makes_the_writer_let_go_after_its_current_write(code, tmp_path):
+    db = tmp_path / "news.duckdb"
+    docs = [code(report(i)) for i in range(3)]
+    with HandoffStore(db, hold=60, yield_after=0, idle=60, gap=0) as store:
+        assert store.add(docs[0])
+        assert store.holding  # nobody waits: it keeps the file (idle and hold are a minute here)
+        assert not readers_waiting(db)
+        with ReaderWaiting(db):
+            assert readers_waiting(db)
+            assert store.add(docs[1])
+            assert not store.holding  # let go for the reader
+            con = duckdb.connect(str(db), read_only=True)
+            assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+            con.close()
+        assert not readers_waiting(db)
+        assert store.add(docs[2])
+        assert store.holding
+    with Store(db, read_only=True) as s:
+        assert s.count("documents") == 3
 
 
 def test_the_server_waits_for_a_file_another_process_holds(tmp_path, code):
