@@ -173,3 +173,12 @@ def test_leader_name_makes_a_government(code):
     d = code("The Thatcher government urged Argentina to withdraw.", published="1982-04-07")
     urge = [e for e in d.events if e.plover == "REQUEST"]
     assert urge and urge[0].source.country == "GBR" and urge[0].target.country == "ARG"
+
+
+def test_an_adjective_on_a_thing_lends_no_country(code):
+    # "the Bolivian border" is a place's description, not a party or a setting
+    d = code("Transport unions in the Puno region blocked the main highway to the Bolivian border.",
+             published="2024-03-07")
+    block = [e for e in d.events if e.plover == "PROTEST"]
+    assert block and all(e.target is None or e.target.country != "BOL" for e in block)
+    assert all(e.source is None or e.source.country != "BOL" for e in block)

@@ -394,6 +394,8 @@ class EventCoder:
             # is a thing or a countryless group, the party is the one its prepositions name
             alt = self.parties(_pobj(obj, _TARGET_PREPS + ("from",)) or _pobj(tok, _TARGET_PREPS + ("from",)),
                                through_preps=True)
+            # an adjective on a thing is no party ("blocked the highway to the Bolivian border")
+            alt = [t for t in alt if not (t.kind == "country" and t.via == "modifier")]
             if any(t.country for t in alt):
                 targets = alt
         if not any(t.country for t in targets) and rule.cameo[:2] in _LOCATED_ROOTS:
@@ -517,6 +519,8 @@ class EventCoder:
         found = {p.country for p in self.all_places
                  if p.country and sent.start_char <= p.start < sent.end_char and outside(p.start, p.end)}
         for a in self.doc._.ew_actors or []:
+            if a.kind == "country" and a.via == "modifier":
+                continue  # an adjective on a thing ("the Bolivian border") places no one
             if a.country and a.kind not in ("igo", "ngo") and sent.start_char <= a.start < sent.end_char \
                     and outside(a.start, a.end) and a.country not in ("IGO", "NGO"):
                 found.add(a.country)
@@ -529,9 +533,10 @@ class EventCoder:
         (IGOs, NGOs) keep none."""
         out = []
         for a in actors:
-            if isinstance(a, Actor) and a.country and a.sector == "ETH" and a.kind == "group":
+            if isinstance(a, Actor) and a.country and a.sector == "ETH" and a.kind == "group" and a.via != "modifier":
                 # "ethnic Albanians demonstrated in Serbia": an ethnic group is coded, as CAMEO does,
-                # to the country it lives in when the text places it there
+                # to the country it lives in when the text places it there (not "Iraqi Kurds", whose
+                # text says which)
                 home = self.located(a) or self.setting_country(sent, counterparts, own=a)
                 if home is not None and home != a.country:
                     a = replace(a, country=home, resolved=False, via="location")
