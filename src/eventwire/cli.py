@@ -28,7 +28,7 @@ from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
 from .store import DEFAULT_DB, WRITER_WAIT, Store, is_url
 from .store.postgres import redact
-from .store.handoff import DatabasePathError, HandoffStore, check_path
+from .store.handoff import DatabasePathError, check_path, writer_store
 
 app = typer.Typer(
     name="eventwire",
@@ -177,7 +177,7 @@ def code(
         runner = make_engine(options, total, db=None if no_db else db)
         runner.start()  # loads the model (or starts the workers) before anything is written
         # a DuckDB file is held only while writing; PostgreSQL takes many writers and readers at once
-        store = None if no_db else Store(db, wait=WRITER_WAIT) if is_url(db) else HandoffStore(db, wait=WRITER_WAIT)
+        store = None if no_db else Store(db, wait=WRITER_WAIT) if is_url(db) else writer_store(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         if runner is not None:
             runner.close()

@@ -27,7 +27,7 @@ from .scale.cliopts import DocTimeoutOption, MaxSentenceTokensOption
 from . import dedup
 from .store import DEFAULT_DB, WRITER_WAIT, Store, is_url
 from .store.postgres import redact
-from .store.handoff import DatabasePathError, HandoffStore, check_path
+from .store.handoff import DatabasePathError, check_path, writer_store
 
 err = Console(stderr=True)
 
@@ -117,7 +117,7 @@ def ingest(
     try:
         nlp = load_pipeline(model)
         # a DuckDB file is held only while writing (a server reads between); PostgreSQL needs no turns
-        store = Store(db, wait=WRITER_WAIT) if is_url(db) else HandoffStore(db, wait=WRITER_WAIT)
+        store = Store(db, wait=WRITER_WAIT) if is_url(db) else writer_store(db, wait=WRITER_WAIT)
     except EventwireError as exc:
         _fail(str(exc), 1)
     counts = {"added": 0, "stored": 0, "repeated": 0, "failed": 0}

@@ -40,7 +40,7 @@ from ..errors import StoreError
 from ..records import Document
 from . import Store, StoreLocked
 
-__all__ = ["HandoffStore", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
+__all__ = ["HandoffStore", "writer_store", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
            "writer_turn", "leave_turn", "reader_may_pass", "ReaderWaiting", "readers_waiting", "backoff"]
 
 
@@ -244,6 +244,16 @@ def open_for_writing(path: str, wait: float, *, not_before: float = 0.0) -> tupl
 
 
 # -------------------------------------------------------------------------------------------- writer
+def writer_store(path: str | pathlib.Path, wait: float = 120.0):
+    """The store a long-running writer should use: a ``HandoffStore`` for a DuckDB file (others can use
+    the file between its writes), a plain ``Store`` for PostgreSQL (which has its own concurrency) and
+    for ``:memory:`` (which would be lost on closing)."""
+    text = str(path)
+    if not _is_file_db(text):
+        return Store(text, wait=wait)
+    return HandoffStore(text, wait=wait)
+
+
 class HandoffStore:
     """A writer's ``Store`` that holds the DuckDB file only while writing, so that a server (or another
     writer) can use it in between. Same ``has``/``add``/``close`` as ``Store``; ``using()`` lends the
