@@ -101,3 +101,38 @@ def test_a_wrong_answer_is_caught(bench, built):
         bench.check_dyads(db, changed, docs)
     with pytest.raises(AssertionError):
         bench.check_events(db, changed, docs, actor="RUS", since="2022", until="2024", limit=2000)
+
+
+def test_postgresql_gives_the_same_answers(bench, built):
+    """With EVENTWIRE_TEST_PG (a server whose role may create schemas), the benchmark's copy into
+    PostgreSQL holds the same rows, and the library answers there as pandas does."""
+    import os
+    import uuid
+    from urllib.parse import quote
+
+    base = os.environ.get("EVENTWIRE_TEST_PG")
+    if not base:
+        pytest.skip("no PostgreSQL server: set EVENTWIRE_TEST_PG=postgresql://...")
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        psycopg.connect(base, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"the PostgreSQL server of EVENTWIRE_TEST_PG is not reachable: {str(exc).strip()[:200]}")
+    from eventwire.store import Store
+
+    db, (ev, docs), _, _ = built
+    schema = "ewbench_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        url = f"{base}{'&' if '?' in base else '?'}options={quote('-csearch_path=' + schema)}"
+        bench.load_pg(url, db)
+        with Store(url, read_only=True) as pg:
+            assert pg.con.execute("SELECT count(*) FROM events").fetchone()[0] == 2000
+            for actor in ("RUS", "putin"):
+                assert bench.check_events(pg, ev, docs, actor=actor, since="2022-06", until="2024-03-15",
+                                          limit=20) > 0
+            assert bench.check_dyads(pg, ev, docs) > 100
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
