@@ -10,7 +10,7 @@ How two documents are compared
 * **Shingles.** The text is lower-cased and cut into words (``\\w+``: punctuation is dropped); every run
   of :data:`SHINGLE_WORDS` = 3 consecutive words is a shingle. Two documents' similarity is the Jaccard
   index of their shingle sets. Three words keep the index high when an outlet moves sentences or edits
-  a few words (a reworded copy of a 300-word story with one paragraph added measured 0.71 in the
+  a few words (a reworded copy of a 150-word story with one paragraph added measured 0.71 in the
   tests; 5-word shingles gave 0.62) while two different stories about the same countries stay near
   0.02.
 * **MinHash.** Each shingle is hashed to 32 bits (BLAKE2b of its words, then mixed), and
