@@ -88,7 +88,7 @@ def test_missing_file_and_usage_errors():
 
 def test_database_in_missing_folder_is_a_clear_error(tmp_path):
     r = run("code", str(EXAMPLES / "protest.txt"), "--db", str(tmp_path / "nope" / "x.duckdb"))
-    assert r.exit_code == 1 and "does not exist" in r.stderr
+    assert r.exit_code == 2 and "does not exist" in r.stderr  # a database path that cannot be used: exit 2
 
 
 def test_events_and_quotes_commands_read_the_store(tmp_path):
