@@ -207,12 +207,16 @@ RAW = st.one_of(
     MIXED.map(lambda s: s.encode("utf-8", "surrogatepass")),
     MIXED.map(lambda s: s.encode("utf-8", "replace")),
 )
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | MIXED,
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.sampled_from(
-        ["text", "body", "content", "title", "date", "published", "url", "source", "meta", "x"]), kids, max_size=4),
-    max_leaves=8,
-)
+KEYS = st.sampled_from(["text", "body", "content", "title", "date", "published", "url", "source", "meta", "x"])
+
+
+def _containers(kids):
+    return st.lists(kids, max_size=3) | st.dictionaries(KEYS, kids, max_size=4)
+
+
+#: any JSON value: null, booleans, numbers (NaN too), strings, lists and objects, nested
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | MIXED, _containers,
+                       max_leaves=8)
 RECORD = st.fixed_dictionaries({}, optional={k: JSONISH for k in ("text", "body", "title", "date", "url", "source")})
 
 
@@ -335,7 +339,7 @@ def test_feeds_from_bytes_with_odd_items(nlp, items, atom, cut, page):
 @fuzz(25)
 @given(payload=st.one_of(MIXED, st.lists(RECORD, max_size=3).map(lambda r: "\n".join(map(json.dumps, r)))),
        inner=st.sampled_from(["a.txt", "a.jsonl", "a.json", "a.csv", "a.html"]), cut=st.integers(0, 60))
-def test_whole_and_truncated_gzip_files_are_read_or_reported(tmp_path_factory, payload, inner, cut):
+def test_truncated_gzip_files_are_reported(tmp_path_factory, payload, inner, cut):
     packed = gzip.compress(payload.encode("utf-8", "surrogatepass"))
     path = tmp_path_factory.mktemp("gz") / (inner + ".gz")
     path.write_bytes(packed[: max(0, len(packed) - cut)])
