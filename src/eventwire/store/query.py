@@ -167,13 +167,28 @@ def _paging(limit: int, offset: int) -> tuple[int, int]:
     return min(limit, MAX_LIMIT), offset
 
 
-def _party(side: str, value: str, clauses: list[str], params: list[Any]) -> None:
+def _contains(haystack: str, dialect: str | None) -> str:
+    """SQL true when ``haystack`` (a lower-cased expression) holds the lower-cased parameter: DuckDB's
+    ``contains`` is its fastest substring test, ``strpos`` the portable one; both treat the text literally."""
+    if dialect == "duckdb":
+        return f"contains({haystack}, lower(?))"
+    return f"strpos({haystack}, lower(?)) > 0"
+
+
+def _party(side: str, value: str, clauses: list[str], params: list[Any], dialect: str | None = None) -> None:
     """One side's actor filter: a country code, or a name substring."""
     if _CODE.match(value):
         clauses.append(f"e.{side}_country = ?")
         params.append(value)
+    elif " " not in value:
+        # a substring of ``name || ' ' || text`` without a space lies within one of the two: testing each
+        # column on its own gives the same rows without building the joined string for every row
+        clauses.append(f"({_contains(f'lower(e.{side}_name)', dialect)} OR "
+                       f"{_contains(f'lower(e.{side}_text)', dialect)})")
+        params += [value, value]
     else:
-        clauses.append(f"strpos(lower(coalesce(e.{side}_name, '') || ' ' || coalesce(e.{side}_text, '')), lower(?)) > 0")
+        clauses.append(_contains(f"lower(coalesce(e.{side}_name, '') || ' ' || coalesce(e.{side}_text, ''))",
+                                 dialect))
         params.append(value)
 
 
@@ -188,7 +203,14 @@ def _prefix_range(column: str, since: str | None, until: str | None, clauses: li
 
 
 def event_where(**filters: Any) -> tuple[str, list[Any]]:
-    """The WHERE clause (with its parameters) for the event filters; unknown names are an error."""
+    """The WHERE clause (with its parameters) for the event filters; unknown names are an error.
+    It reads ``events e`` and, for the ``text`` filter, ``documents d`` (joined on ``d.id = e.doc_id``)."""
+    where, params, _ = _event_where(None, **filters)
+    return where, params
+
+
+def _event_where(dialect: str | None, **filters: Any) -> tuple[str, list[Any], bool]:
+    """``event_where`` in ``dialect``'s fastest form, and whether the clause reads ``documents d``."""
     unknown = set(filters) - set(EVENT_FILTERS)
     if unknown:
         raise QueryError(f"unknown event filter(s): {', '.join(sorted(unknown))}")
@@ -200,14 +222,14 @@ def event_where(**filters: Any) -> tuple[str, list[Any]]:
         params.append(f["doc_id"])
     for side in ("source", "target"):
         if f.get(side):
-            _party(side, str(f[side]), clauses, params)
+            _party(side, str(f[side]), clauses, params, dialect)
     if f.get("actor"):
         sub_s: list[str] = []
         sub_t: list[str] = []
         p_s: list[Any] = []
         p_t: list[Any] = []
-        _party("source", str(f["actor"]), sub_s, p_s)
-        _party("target", str(f["actor"]), sub_t, p_t)
+        _party("source", str(f["actor"]), sub_s, p_s, dialect)
+        _party("target", str(f["actor"]), sub_t, p_t, dialect)
         clauses.append(f"({sub_s[0]} OR {sub_t[0]})")
         params += p_s + p_t
     if f.get("country"):
@@ -240,37 +262,93 @@ def event_where(**filters: Any) -> tuple[str, list[Any]]:
                   clauses, params)
     if f.get("place"):
         place = str(f["place"])
-        clauses.append("(strpos(lower(coalesce(e.location_name, '')), lower(?)) > 0 OR e.location_country = ?)")
+        location = "lower(coalesce(e.location_name, ''))"
+        clauses.append(f"({_contains(location, dialect)} OR e.location_country = ?)")
         params += [place, place]
-    if f.get("text"):
-        clauses.append(f"strpos(lower({_SENTENCE}), lower(?)) > 0")
+    needs_documents = bool(f.get("text"))
+    if needs_documents:
+        clauses.append(_contains(f"lower({_SENTENCE})", dialect))
         params.append(str(f["text"]))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params, needs_documents
+
+
+def _events_from(needs_documents: bool) -> str:
+    """The FROM clause of an event query. Every stored event has its document (``Store`` writes a
+    document's rows in one transaction, and nothing deletes documents), so joining ``documents``
+    drops no event: it is joined only when a filter or the sort reads it."""
+    return "events e JOIN documents d ON d.id = e.doc_id" if needs_documents else "events e"
 
 
 # ---------------------------------------------------------------------------------------------- events
+_DOC_SORTS = ("published", "document")
+
+
+def _sentence(db, text: str | None, start: int | None, end: int | None) -> str | None:
+    """``_SENTENCE`` (SQL's ``substr(text, start + 1, end - start)``) computed here: Python's slice for
+    offsets the store writes (0 <= start <= end), the database itself for anything else."""
+    if text is None or start is None or end is None:
+        return None
+    if 0 <= start <= end:
+        return text[start:end]
+    return _scalar(db, "SELECT substr(CAST(? AS VARCHAR), CAST(? AS INTEGER) + 1, "
+                       "CAST(? AS INTEGER) - CAST(? AS INTEGER))", [text, start, end, start])
+
+
 def events(db, *, limit: int = 50, offset: int = 0, sort: str = "date", order: str = "desc",
            **filters: Any) -> list[dict[str, Any]]:
-    """Events matching the filters, each with its document's title and its sentence's text."""
+    """Events matching the filters, each with its document's title and its sentence's text.
+
+    The page is chosen from ``events`` alone (joined with ``documents`` only when the ``text`` filter
+    or the sort reads it); then only the page's documents are read, for their titles and sentences."""
     limit, offset = _paging(limit, offset)
     if sort not in EVENT_SORTS:
         raise QueryError(f"sort={sort!r} is not one of {', '.join(EVENT_SORTS)}")
     if str(order).lower() not in ("asc", "desc"):
         raise QueryError(f"order={order!r} is not asc or desc")
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     direction = "ASC" if str(order).lower() == "asc" else "DESC"
-    return _rows(
-        db,
-        f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
-        f"{_SENTENCE} AS sentence_text FROM events e JOIN documents d ON d.id = e.doc_id {where} "
-        f"ORDER BY {EVENT_SORTS[sort]} {direction} NULLS LAST, e.doc_id, e.trigger_start LIMIT ? OFFSET ?",
-        params + [limit, offset],
-    )
+    order_by = f"ORDER BY {EVENT_SORTS[sort]} {direction} NULLS LAST, e.doc_id, e.trigger_start"
+    if limit == 0:
+        return []
+    cur = _con(db).execute(
+        f"SELECT e.* FROM {_events_from(needs_documents or sort in _DOC_SORTS)} {where} {order_by} LIMIT ? OFFSET ?",
+        params + [limit, offset])
+    cols = [c[0] for c in cur.description]
+    page = cur.fetchall()
+    if not page:
+        return []
+    at = {c: i for i, c in enumerate(cols)}
+    i_doc, i_start, i_end = at["doc_id"], at["sentence_start"], at["sentence_end"]
+    docs: dict[str, tuple] = {}
+    ids = list(dict.fromkeys(r[i_doc] for r in page))
+    for k in range(0, len(ids), 1000):
+        chunk = ids[k:k + 1000]
+        docs.update((r[0], r[1:]) for r in _con(db).execute(
+            f"SELECT id, title, published, url, text FROM documents WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk).fetchall())
+    if len(docs) < len(ids):  # an event without its document, which the join would have left out
+        return _rows(
+            db,
+            f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
+            f"{_SENTENCE} AS sentence_text FROM events e JOIN documents d ON d.id = e.doc_id {where} "
+            f"{order_by} LIMIT ? OFFSET ?",
+            params + [limit, offset],
+        )
+    out = []
+    for row in page:
+        title, published, url, text = docs[row[i_doc]]
+        r = {k: _json_ready(v) for k, v in zip(cols, row)}
+        r["doc_title"] = _json_ready(title)
+        r["doc_published"] = _json_ready(published)
+        r["doc_url"] = _json_ready(url)
+        r["sentence_text"] = _json_ready(_sentence(db, text, row[i_start], row[i_end]))
+        out.append(r)
+    return out
 
 
 def count_events(db, **filters: Any) -> int:
-    where, params = event_where(**filters)
-    return _scalar(db, f"SELECT count(*) FROM events e JOIN documents d ON d.id = e.doc_id {where}", params)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
+    return _scalar(db, f"SELECT count(*) FROM {_events_from(needs_documents)} {where}", params)
 
 
 # ---------------------------------------------------------------------------------------------- quotes
@@ -526,10 +604,10 @@ def document(db, doc_id: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------------------------------------- time series
 def choose_interval(db, **filters: Any) -> str:
     """day for up to about two months of events, week up to a year and a half, else month."""
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     day = _event_day(db)
     lo, hi = _con(db).execute(
-        f"SELECT min({day}), max({day}) FROM events e JOIN documents d ON d.id = e.doc_id {where}",
+        f"SELECT min({day}), max({day}) FROM {_events_from(needs_documents)} {where}",
         params).fetchone()
     if lo is None:
         return "day"
@@ -573,13 +651,13 @@ def timeline(db, *, interval: str = "auto", **filters: Any) -> dict[str, Any]:
     score and the QuadClass mix. An event dated only to a coarser period than ``interval`` (a month,
     when counting days) is counted on its period's first day; ``coarser`` says how many such there are."""
     interval = _interval(db, interval, filters)
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     day = _event_day(db)
     where = (where + " AND " if where else "WHERE ") + f"{day} IS NOT NULL"
     rows = _rows(
         db,
         f"SELECT CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE) AS period, {_BUCKET} "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY period ORDER BY period",
+        f"FROM {_events_from(needs_documents)} {where} GROUP BY period ORDER BY period",
         [interval, _RANK[interval]] + params,
     )
     return {"interval": interval, "points": [_point(r) for r in rows]}
@@ -591,22 +669,29 @@ def dyads(db, *, by: str = "country", interval: str = "auto", **filters: Any) ->
     (names); events that lack either side are not dyadic and are left out."""
     interval = _interval(db, interval, filters)
     src, tgt = _key("source", by), _key("target", by)
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     day = _event_day(db)
     where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {day} IS NOT NULL"
-    rows = _rows(
-        db,
+    cur = _con(db).execute(
         f"SELECT {src} AS source, {tgt} AS target, CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE) AS period, "
-        f"{_BUCKET} FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2, 3 "
+        f"{_BUCKET} FROM {_events_from(needs_documents)} {where} GROUP BY 1, 2, 3 "
         "ORDER BY source, target, period",
         [interval, _RANK[interval]] + params,
     )
+    # tuples, not dicts: a few Python steps per dyad-period (this is most of the time on a big store)
     series: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows:
-        s = series.setdefault((r["source"], r["target"]), {"source": r["source"], "target": r["target"],
-                                                            "count": 0, "points": []})
-        s["count"] += r["count"]
-        s["points"].append(_point(r))
+    key: tuple[str, str] | None = None
+    for source, target, period, count, mean, q1, q2, q3, q4, coarser in cur.fetchall():
+        if key != (source, target):  # the rows come grouped by pair, each pair's periods in order
+            key = (source, target)
+            s = series.get(key)
+            if s is None:
+                s = series[key] = {"source": source, "target": target, "count": 0, "points": []}
+            points = s["points"]
+        s["count"] += count
+        points.append({"period": None if period is None else period.isoformat(), "count": count,
+                       "goldstein_mean": None if mean is None or mean != mean else round(mean, 3),
+                       "quad": {"1": q1, "2": q2, "3": q3, "4": q4}, "coarser": coarser})
     ordered = sorted(series.values(), key=lambda s: (-s["count"], s["source"], s["target"]))
     return {"interval": interval, "by": by, "series": ordered}
 
@@ -615,12 +700,12 @@ def top_dyads(db, *, by: str = "country", limit: int = 20, **filters: Any) -> li
     """The (source, target) pairs with the most events."""
     limit, _ = _paging(limit, 0)
     src, tgt = _key("source", by), _key("target", by)
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL"
     rows = _rows(
         db,
         f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2 "
+        f"FROM {_events_from(needs_documents)} {where} GROUP BY 1, 2 "
         "ORDER BY count DESC, source, target LIMIT ?",
         params + [limit],
     )
@@ -636,7 +721,7 @@ def network(db, *, by: str = "actor", limit: int = 40, **filters: Any) -> dict[s
     of an actor on itself, are not edges."""
     limit, _ = _paging(limit, 0)
     src, tgt = _key("source", by), _key("target", by)
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {src} <> {tgt}"
     # an actor's country: the first in code order when the events disagree (the same on every database)
     country = ("min(e.source_country) AS source_country, min(e.target_country) AS target_country"
@@ -645,7 +730,7 @@ def network(db, *, by: str = "actor", limit: int = 40, **filters: Any) -> dict[s
     edges = _rows(
         db,
         f"SELECT {src} AS source, {tgt} AS target, count(*) AS count, avg(e.goldstein) AS goldstein_mean, {country} "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} {group} ORDER BY count DESC, source, target",
+        f"FROM {_events_from(needs_documents)} {where} {group} ORDER BY count DESC, source, target",
         params,
     )
     weight: dict[str, int] = {}
@@ -668,7 +753,7 @@ def network(db, *, by: str = "actor", limit: int = 40, **filters: Any) -> dict[s
 def locations(db, **filters: Any) -> list[dict[str, Any]]:
     """Event locations with coordinates: one row per place, with its event count, mean Goldstein
     score and QuadClass mix."""
-    where, params = event_where(**filters)
+    where, params, needs_documents = _event_where(_dialect(db), **filters)
     where = (where + " AND " if where else "WHERE ") + "e.latitude IS NOT NULL AND e.longitude IS NOT NULL"
     rows = _rows(
         db,
@@ -676,7 +761,7 @@ def locations(db, **filters: Any) -> list[dict[str, Any]]:
         "e.longitude AS longitude, count(*) AS count, avg(e.goldstein) AS goldstein_mean, "
         "count(*) FILTER (WHERE e.quad = 1) AS quad1, count(*) FILTER (WHERE e.quad = 2) AS quad2, "
         "count(*) FILTER (WHERE e.quad = 3) AS quad3, count(*) FILTER (WHERE e.quad = 4) AS quad4 "
-        f"FROM events e JOIN documents d ON d.id = e.doc_id {where} GROUP BY 1, 2, 3, 4 ORDER BY count DESC, name",
+        f"FROM {_events_from(needs_documents)} {where} GROUP BY 1, 2, 3, 4 ORDER BY count DESC, name",
         params,
     )
     for r in rows:
