@@ -527,3 +527,26 @@ def test_cli_commands_take_a_postgresql_url(pg_url, tmp_path, nlp):
     r = runner.invoke(app, ["stats", "--db", "postgresql://ann:topsecret99@127.0.0.1:1/none"])
     assert r.exit_code != 0
     assert "127.0.0.1" in r.output and "topsecret99" not in r.output
+
+
+def test_missing_database_fails_at_once_without_showing_the_password(pg_url, monkeypatch):
+    """Waiting helps while a server starts, not for a database that does not exist: one try, a clear error."""
+    from eventwire.store.postgres import PGConnection
+
+    base = os.environ[PG_ENV]
+    user = base.partition("://")[2].partition("@")[0].partition(":")[0]
+    host = base.partition("@")[2].partition("/")[0]
+    tries = []
+    real = PGConnection._connect_once
+
+    def counted(self):
+        tries.append(1)
+        return real(self)
+
+    monkeypatch.setattr(PGConnection, "_connect_once", counted)
+    with pytest.raises(StoreError) as info:
+        Store(f"postgresql://{user}:Pa55-not-shown@{host}/no_such_database_here", wait=30)
+    message = str(info.value)
+    assert "Pa55-not-shown" not in message and host.split(":")[0] in message
+    assert "no_such_database_here" in message
+    assert len(tries) == 1

@@ -244,9 +244,10 @@ class Store:
     def _write(self, docs: list[Document]) -> int:
         if self.read_only:
             raise StoreError(f"the database {self.display} was opened read-only; nothing can be stored in it")
+        pending: set[str] = set()  # ids a broken attempt was writing: its COMMIT may have landed
         for attempt in range(5):
             try:
-                return self._write_once(docs)
+                return self._write_once(docs, pending)
             except postgres.ConnectionLost:
                 # the server went away mid-transaction: nothing of it was kept; reconnect and repeat
                 self.con.reconnect()
@@ -254,15 +255,18 @@ class Store:
         raise StoreError(f"could not store {names} in {self.display}: the connection kept breaking; "
                          "nothing of it was written")
 
-    def _write_once(self, docs: list[Document]) -> int:
+    def _write_once(self, docs: list[Document], pending: set[str]) -> int:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             stored = self.present(d.id for d in docs)
+            # stored by an earlier attempt of this very call, whose connection broke as it committed
+            landed = len(stored & pending)
             todo: dict[str, Document] = {}
             for d in docs:
                 if d.id not in stored and d.id not in todo:
                     todo[d.id] = d
+            pending.update(todo)
             if todo:
                 tables: dict[str, list[list[Any]]] = {t: [] for t in TABLES}
                 for d in todo.values():
@@ -283,7 +287,7 @@ class Store:
             what = "document" if len(docs) == 1 else f"batch of {len(docs)} documents"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"could not store {what} {names}: {reason}; nothing of it was written") from exc
-        return len(todo)
+        return len(todo) + landed
 
     def _insert(self, table: str, rows: list[list[Any]]) -> None:
         if not rows:

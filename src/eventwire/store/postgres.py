@@ -85,6 +85,15 @@ def translate(sql: str) -> str:
     return "".join(out)
 
 
+# the server answered and said no: another try would get the same answer
+_FINAL_SIGNS = ("does not exist", "authentication failed", "no pg_hba.conf entry", "permission denied")
+
+
+def _final(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (getattr(exc, "sqlstate", None) or "").startswith(("28", "3D")) or any(s in text for s in _FINAL_SIGNS)
+
+
 class ConnectionLost(StoreError):
     """The connection to PostgreSQL broke inside a transaction; the transaction did not happen."""
 
@@ -149,9 +158,10 @@ class PGConnection:
                 self.in_transaction = False
                 return
             except psycopg.OperationalError as exc:
-                # refused, unreachable, starting up or shutting down: worth another try while time is left
+                # refused, unreachable, starting up or shutting down: worth another try while time is left;
+                # a wrong password (SQLSTATE 28...) or a database that does not exist (3D000) is not
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or _final(exc):
                     what = ("lost the connection to the PostgreSQL database {} and could not reconnect within "
                             f"{wait:g} s" if lost else "cannot open the PostgreSQL database {}")
                     raise StoreError(f"{what.format(self.display)}: {_scrub(str(exc), self.url)}") from None
