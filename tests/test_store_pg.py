@@ -300,7 +300,7 @@ def test_server_restart_during_ingest_loses_and_duplicates_nothing(pg_url, code)
                  "2024-03-06") for i in range(40)]
     added: list[bool] = []
     errors: list[BaseException] = []
-    started = threading.Event()
+    started, restarted = threading.Event(), threading.Event()
 
     def ingest():
         try:
@@ -309,8 +309,9 @@ def test_server_restart_during_ingest_loses_and_duplicates_nothing(pg_url, code)
                     added.append(store.add(d))
                     if i == 3:
                         started.set()
-                    time.sleep(0.05)
-                assert store.con.reconnects >= 1
+                    if not restarted.is_set():  # slow down until the restart is over, so that it falls mid-run
+                        time.sleep(0.2)
+                assert restarted.is_set() and store.con.reconnects >= 1
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
             started.set()
@@ -323,6 +324,7 @@ def test_server_restart_during_ingest_loses_and_duplicates_nothing(pg_url, code)
     subprocess.run(prefix + [ctl, "-D", data, "-l", os.path.join(data, "restart.log"), "restart", "-m", "fast",
                              "-w"], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=60)
+    restarted.set()
     worker.join(120)
     assert not worker.is_alive()
     assert not errors, errors
