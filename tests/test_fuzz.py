@@ -274,7 +274,10 @@ def _loads(x: str) -> bool:
 def test_json_records_of_any_shape_are_coded_or_reported(nlp, records):
     raw = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode("utf-8", "surrogatepass")
     out = read_all(raw, "r.jsonl", ".jsonl")
-    assert len(out) == len(records), "one document or one error per record"
+    if re.search("[\ud800-\udfff]", raw.decode("utf-8", "surrogatepass")):
+        assert len(out) == 1 and "not valid UTF-8" in out[0].problem  # a raw surrogate: the file is not UTF-8
+    else:
+        assert len(out) == len(records), "one document or one error per record"
     code_read(nlp, out, limit=2)
 
 
