@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import json
 import re
 from collections.abc import Iterator
@@ -136,6 +137,19 @@ def _rows(db, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cur = _con(db).execute(sql, params)
     cols = [c[0] for c in cur.description]
     return [{k: _json_ready(v) for k, v in zip(cols, row)} for row in cur.fetchall()]
+
+
+def _columns(db, sql: str, params: list[Any]) -> list[list[Any]]:
+    """The result as one list per column (NULL as None). DuckDB hands its result over column by
+    column (``fetchnumpy``), far faster than as row tuples; PostgreSQL's rows are transposed here."""
+    cur = _con(db).execute(sql, params)
+    width = len(cur.description)
+    if hasattr(cur, "fetchnumpy"):
+        arrays = cur.fetchnumpy()
+        if len(arrays) == width:  # (names are unique)
+            return [a.tolist() for a in arrays.values()]  # a masked (NULL) entry becomes None
+        return [list(c) for c in zip(*cur.execute(sql, params).fetchall())] or [[] for _ in range(width)]
+    return [list(c) for c in zip(*cur.fetchall())] or [[] for _ in range(width)]
 
 
 def _scalar(db, sql: str, params: list[Any]) -> Any:
@@ -671,27 +685,59 @@ def dyads(db, *, by: str = "country", interval: str = "auto", **filters: Any) ->
     src, tgt = _key("source", by), _key("target", by)
     where, params, needs_documents = _event_where(_dialect(db), **filters)
     day = _event_day(db)
-    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL AND {day} IS NOT NULL"
-    cur = _con(db).execute(
-        f"SELECT {src} AS source, {tgt} AS target, CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE) AS period, "
+    # events without a day are left out below, by their (NULL) period: testing the day in WHERE too
+    # would work it out twice per event
+    where = (where + " AND " if where else "WHERE ") + f"{src} IS NOT NULL AND {tgt} IS NOT NULL"
+    period = f"CAST(date_trunc(?, CAST({day} AS TIMESTAMP)) AS DATE)"
+    duck = _dialect(db) == "duckdb"
+    if duck:  # its ISO text (DuckDB's, as date.isoformat() writes it), in date order too
+        period = f"CAST({period} AS VARCHAR)"
+    columns = _columns(
+        db,
+        f"SELECT {src} AS source, {tgt} AS target, {period} AS period, "
         f"{_BUCKET} FROM {_events_from(needs_documents)} {where} GROUP BY 1, 2, 3 "
-        "ORDER BY source, target, period",
+        "ORDER BY source, target, period NULLS LAST",
         [interval, _RANK[interval]] + params,
     )
-    # tuples, not dicts: a few Python steps per dyad-period (this is most of the time on a big store)
+    if not duck:
+        columns[2] = [_json_ready(p) for p in columns[2]]
+    # one Python step per dyad-period (on a big store this is most of the time): each point's dict made
+    # in one comprehension, the pairs' runs and totals found by numpy, and no garbage collection passes
+    # over the objects made here (none of them can be garbage yet)
+    import numpy as np
+
+    sources, targets, periods, counts = columns[:4]
     series: dict[tuple[str, str], dict[str, Any]] = {}
-    key: tuple[str, str] | None = None
-    for source, target, period, count, mean, q1, q2, q3, q4, coarser in cur.fetchall():
-        if key != (source, target):  # the rows come grouped by pair, each pair's periods in order
-            key = (source, target)
-            s = series.get(key)
-            if s is None:
-                s = series[key] = {"source": source, "target": target, "count": 0, "points": []}
-            points = s["points"]
-        s["count"] += count
-        points.append({"period": None if period is None else period.isoformat(), "count": count,
-                       "goldstein_mean": None if mean is None or mean != mean else round(mean, 3),
-                       "quad": {"1": q1, "2": q2, "3": q3, "4": q4}, "coarser": coarser})
+    collect = gc.isenabled()
+    gc.disable()
+    try:
+        means = [None if m is None or m != m else round(m, 3) for m in columns[4]]
+        points = [{"period": p, "count": n, "goldstein_mean": g, "quad": {"1": q1, "2": q2, "3": q3, "4": q4},
+                   "coarser": c} for p, n, g, q1, q2, q3, q4, c in zip(periods, counts, means, *columns[5:])]
+        if points:
+            # the rows come grouped by pair, each pair's periods in order and its events without a day
+            # (period NULL, at most one row) last: a run per pair, less that row
+            src, tgt = np.array(sources, dtype=object), np.array(targets, dtype=object)
+            cuts = (np.flatnonzero((src[1:] != src[:-1]) | (tgt[1:] != tgt[:-1])) + 1).tolist()
+            starts = [0] + cuts
+            undated = np.equal(np.array(periods, dtype=object), None)
+            n = np.array(counts, dtype=np.int64)
+            n[undated] = 0
+            totals = np.add.reduceat(n, starts).tolist()
+            drop = np.add.reduceat(undated.astype(np.int64), starts).tolist()
+            for a, b, total, k in zip(starts, cuts + [len(points)], totals, drop):
+                if b - k <= a:  # only undated events
+                    continue
+                key = (sources[a], targets[a])
+                s = series.get(key)
+                if s is None:
+                    series[key] = {"source": key[0], "target": key[1], "count": total, "points": points[a:b - k]}
+                else:  # (not expected: the same pair in two runs)
+                    s["count"] += total
+                    s["points"] += points[a:b - k]
+    finally:
+        if collect:
+            gc.enable()
     ordered = sorted(series.values(), key=lambda s: (-s["count"], s["source"], s["target"]))
     return {"interval": interval, "by": by, "series": ordered}
 
