@@ -182,3 +182,18 @@ def test_an_adjective_on_a_thing_lends_no_country(code):
     block = [e for e in d.events if e.plover == "PROTEST"]
     assert block and all(e.target is None or e.target.country != "BOL" for e in block)
     assert all(e.source is None or e.source.country != "BOL" for e in block)
+
+
+def test_swore_to_fight_is_a_threat_not_a_fight(code):
+    # spaCy parses "sworn to fight" as an adverbial clause; it is the verb's complement all the same
+    d = code("The rebels have sworn to fight until they take the capital.", published="2024-03-07")
+    assert any(e.plover == "THREATEN" for e in d.events)
+    assert not any(e.plover == "ASSAULT" for e in d.events)
+
+
+def test_purpose_clause_never_outranks_its_act():
+    from eventwire.evaluate import main_event
+    from eventwire import code_text
+    d = code_text("Algerian landowners began a hunger strike outside parliament to demand the return of their land.",
+                  published="2024-03-07")
+    assert main_event(d).plover == "PROTEST"

@@ -203,21 +203,31 @@ def _negated(tok: Token) -> bool:
 _BACKGROUND_MARKS = {"after", "before", "since", "when", "while", "as", "until", "once", "because"}
 
 
-def _subordinate(tok: Token) -> bool:
+def _subordinate(tok: Token) -> str | None:
     """Is the trigger in a clause that serves another one: a purpose ("staged protests to demand
-    reforms") or a circumstance ("suspended aid after their vehicles were hit")?"""
+    reforms") or a circumstance ("suspended aid after their vehicles were hit")? Says which, or None."""
     node = tok
     for _ in range(3):
-        if node.dep_ == "advcl":
+        if node.dep_ in ("advcl", "acl"):
             marks = {c.lower_ for c in node.children if c.dep_ in ("mark", "aux")}
+            if "to" in marks and (node.dep_ == "advcl" or node.head.pos_ == "NOUN"):
+                return "purpose"
+            if node.dep_ == "acl":
+                return None
             # "demonstrated in Kirkuk, calling for independence": a participle after its head adds a
             # circumstance to the main act
-            return bool(marks & (_BACKGROUND_MARKS | {"to"})) or (
-                node.tag_ == "VBG" and node.i > node.head.i and not marks)
+            if marks & _BACKGROUND_MARKS or (node.tag_ == "VBG" and node.i > node.head.i and not marks):
+                return "circumstance"
+            return None
         if node.dep_ not in ("conj", "xcomp", "ccomp") or node.head.i == node.i:
-            return False
+            return None
         node = node.head
-    return False
+    return None
+
+
+def _complement(tok: Token) -> bool:
+    """An infinitive completing its head: "threatened to strike" (xcomp), "swore to fight" (parsed advcl)."""
+    return tok.dep_ == "xcomp" or (tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
 
 
 def _country_weight(ref: ActorRef | None, weight: float) -> float:
@@ -253,7 +263,7 @@ class EventCoder:
                   if g.dep_ == "prep"}
         objects = set()
         for c in children:
-            if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass", "xcomp", "ccomp"):
+            if c.dep_ in ("dobj", "attr", "oprd", "nsubjpass", "xcomp", "ccomp") or (c.dep_ == "advcl" and _complement(c)):
                 objects.add(c.lemma_.lower())
                 # "50 tonnes of medical supplies", "chemical weapons"
                 objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("amod", "compound")}
@@ -679,8 +689,10 @@ class EventCoder:
         while node.head.i != node.i and depth < 6:
             node, depth = node.head, depth + 1
         conf -= 0.03 * depth
-        if _subordinate(tok):
-            conf -= 0.08
+        subordinate = _subordinate(tok)
+        if subordinate:
+            # a purpose ("a hunger strike to demand reforms") never outranks the act it serves
+            conf -= 0.12 if subordinate == "purpose" else 0.08
         has_date = date is not None and date.value
         ev = Event(
             id=f"e{len(self.events) + 1}",
@@ -760,7 +772,7 @@ class EventCoder:
         for i, rule in rules.items():
             tok = doc[i]
             # "threatened to strike", "vowed to retaliate": the intent verb is the event, not the act
-            if tok.dep_ == "xcomp" and tok.head.i in rules and rules[tok.head.i].cameo[:2] in ("03", "13", "02", "10", "12"):
+            if _complement(tok) and tok.head.i in rules and rules[tok.head.i].cameo[:2] in ("03", "13", "02", "10", "12"):
                 continue
             if rule.target == "reported_subj":
                 # "X failed to honor its commitments", said by someone: the speaker accuses X
