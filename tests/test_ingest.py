@@ -338,3 +338,18 @@ def test_ingest_exit_codes_and_code_reads_the_new_formats(corpus, tmp_path, nlp)
     assert out["url"] == "https://news.example.org/world/poland-belarus" and out["published"] == "2024-04-10"
     r = run("code", good, "--no-db", "--format", "jsonl")
     assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["events"]
+
+
+def test_each_stored_document_records_where_it_was_read_from(tmp_path):
+    from eventwire.store import Store
+    feed = tmp_path / "wire.jsonl"
+    feed.write_text(
+        '{"text": "Chile accused Peru of violating the border agreement on Monday.", "date": "2024-01-02"}\n'
+        '{"text": "Brazil urged Argentina to resume talks.", "source": "Example News", "date": "2024-01-03"}\n',
+        encoding="utf-8")
+    db = tmp_path / "o.duckdb"
+    result = CliRunner().invoke(app, ["ingest", str(feed), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    with Store(db, read_only=True) as store:
+        rows = dict(store.con.execute("SELECT source, origin FROM documents").fetchall())
+    assert rows["Example News"] == f"{feed}:2"  # the outlet and the line it was read from, both kept

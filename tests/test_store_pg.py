@@ -132,6 +132,19 @@ def test_version_1_store_is_migrated(db_url):
         assert store.learned_actors() == []
 
 
+def test_version_2_store_gains_the_origin_column(db_url, code):
+    doc = code(STORY, "2024-03-06")
+    doc.origin = "wire/feed.jsonl:7"
+    with Store(db_url) as store:
+        store.con.execute("ALTER TABLE documents DROP COLUMN origin")
+        store.con.execute("UPDATE schema_version SET version = 2")
+    with Store(db_url) as store:
+        assert store.con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        store.add(doc)
+        assert store.con.execute("SELECT origin FROM documents WHERE id = ?", [doc.id]).fetchone()[0] == \
+            "wire/feed.jsonl:7"
+
+
 def test_add_is_idempotent_and_complete(db_url, code):
     doc = code(STORY, "2024-03-06")
     with Store(db_url) as store:

@@ -398,7 +398,7 @@ def _document(src: SourceDoc, published, pieces, parsed: list[Doc], splits: list
     document = Document(
         id=document_id(src.text), text=src.text, title=src.title,
         published=published.isoformat() if published else None,
-        source=src.source or src.name, url=src.url, coders=dict(limits.coders),
+        source=src.source or src.name, url=src.url, origin=src.name, coders=dict(limits.coders),
     )
     if published is None:
         document.warnings.append("no publication date: relative dates are unresolved and events undated; pass --published")

@@ -225,6 +225,7 @@ class Document:
     published: str | None = None
     source: str | None = None
     url: str | None = None
+    origin: str | None = None  # where the text was read from: a file (and line or row), a feed item, a URL
     sentences: list[Span] = field(default_factory=list)
     actors: list[Actor] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
@@ -244,6 +245,7 @@ class Document:
             "published": self.published,
             "source": self.source,
             "url": self.url,
+            "origin": self.origin,
             "sentences": [{"start": s.start, "end": s.end} for s in self.sentences],
             "actors": [a.to_dict() for a in self.actors],
             "quotes": [q.to_dict() for q in self.quotes],
@@ -304,7 +306,7 @@ def _document_from_dict(cls, data: dict[str, Any]) -> Document:
     text = data["text"]
     return cls(
         id=data["id"], text=text, title=data.get("title"), published=data.get("published"),
-        source=data.get("source"), url=data.get("url"),
+        source=data.get("source"), url=data.get("url"), origin=data.get("origin"),
         sentences=[Span(s["start"], s["end"], text[s["start"] : s["end"]]) for s in data.get("sentences") or []],
         actors=[_build(Actor, a) for a in data.get("actors") or []],
         quotes=[_build(Quote, q) for q in data.get("quotes") or []],

@@ -71,7 +71,7 @@ def _rows_of(d: Document) -> dict[str, list[list[Any]]]:
     """A document's rows, per table, in the column order of ``schema.COLUMNS``."""
     return {
         "documents": [[d.id, d.title, d.published, d.source, d.url, d.text, len(d.text), json.dumps(d.coders),
-                       json.dumps(d.warnings)]],
+                       json.dumps(d.warnings), d.origin]],
         "sentences": [[d.id, i, s.start, s.end] for i, s in enumerate(d.sentences)],
         "actors": [[d.id, i, a.text, a.start, a.end, a.name, a.country, a.sector, a.kind, a.resolved, a.role, a.via]
                    for i, a in enumerate(d.actors)],
@@ -182,7 +182,10 @@ class Store:
                 if current is None:
                     con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
                 elif current < SCHEMA_VERSION:
-                    # 1 -> 2 added learned_actors, created above; nothing else changed
+                    # 1 -> 2 added learned_actors, created above; 2 -> 3 added documents.origin (where each
+                    # text was read from), empty for documents stored before
+                    if current < 3:
+                        con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS origin VARCHAR")
                     con.execute("UPDATE schema_version SET version = ?", [SCHEMA_VERSION])
                 elif current > SCHEMA_VERSION:
                     raise StoreError(

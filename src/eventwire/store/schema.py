@@ -9,14 +9,14 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA_VERSION", "SCHEMA", "TABLES", "COLUMNS"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS documents (
         id VARCHAR PRIMARY KEY, title VARCHAR, published DATE, source VARCHAR, url VARCHAR,
         text VARCHAR NOT NULL, n_chars INTEGER, coders VARCHAR, warnings VARCHAR,
-        coded_at TIMESTAMP DEFAULT current_timestamp)""",
+        coded_at TIMESTAMP DEFAULT current_timestamp, origin VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS sentences (
         doc_id VARCHAR NOT NULL, idx INTEGER NOT NULL, start_char INTEGER, end_char INTEGER,
         PRIMARY KEY (doc_id, idx))""",
@@ -64,7 +64,7 @@ TABLES = ("documents", "sentences", "actors", "quotes", "events", "places", "dat
 
 #: the columns written for each table (``documents`` leaves ``coded_at`` to its default)
 COLUMNS = {
-    "documents": ("id", "title", "published", "source", "url", "text", "n_chars", "coders", "warnings"),
+    "documents": ("id", "title", "published", "source", "url", "text", "n_chars", "coders", "warnings", "origin"),
     "sentences": ("doc_id", "idx", "start_char", "end_char"),
     "actors": ("doc_id", "idx", "text", "start_char", "end_char", "name", "country", "sector", "kind", "resolved",
                "role", "via"),
