@@ -27,11 +27,12 @@ pandas on the same rows read back from the store into DataFrames once, before an
 Both sides must give the same answers (counts, the page's rows, every dyad-week's figures) before any
 time is reported. Repeats alternate store and pandas; the figures are medians. pandas holds each event's
 date parsed once into the first and last day of its period (datetime64), as one would load it for
-analysis; the store compares its ISO date strings row by row, as the library does. Also printed: where
-the library's time goes (the SQL and fetching its rows, against building the Python result), peak
-memory of the process (store, both frames and pandas' work) and the store's size on disk, and three
-rewrites of the library's SQL timed against it (``suggestions``). With ``--pg URL`` (an empty PostgreSQL
-database) the same rows are copied there and the three operations are timed on it as well.
+analysis; the store compares its ISO date strings row by row, as the library does. Also printed: for
+``dyads``, the share of the library's time spent in its SQL and fetching the result (``sql_share``
+times the library's own ``query._columns`` during the call; the rest is Python building the series),
+peak memory of the process (store, both frames and pandas' work) and the store's size on disk. With
+``--pg URL`` (an empty PostgreSQL database) the same rows are copied there and the three operations are
+timed on it as well.
 """
 
 from __future__ import annotations
@@ -365,6 +366,7 @@ def build_frames(n_events: int = 1_000_000, *, n_docs: int | None = None,
         "warnings": "[]",
         "coded_at": pd.to_datetime(pd.Series(pubs)) + pd.to_timedelta(rng.integers(3600, 86400 * 3, n_docs), unit="s"),
     })
+    docs["origin"] = docs["url"]  # read from its URL
     ev = pd.DataFrame(cols)
     for c in ("goldstein", "latitude", "longitude", "confidence"):
         ev[c] = ev[c].astype("float64")
@@ -382,8 +384,9 @@ def load_store(path: str, docs: pd.DataFrame, ev: pd.DataFrame) -> None:
         con.register("bench_docs", docs)
         con.register("bench_events", ev)
         con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO documents SELECT * FROM bench_docs")
-        con.execute("INSERT INTO events SELECT * FROM bench_events")
+        # by column name: a column the schema gains later is left NULL here rather than shifting the others
+        con.execute(f"INSERT INTO documents ({', '.join(docs.columns)}) SELECT * FROM bench_docs")
+        con.execute(f"INSERT INTO events ({', '.join(ev.columns)}) SELECT * FROM bench_events")
         con.execute("COMMIT")
         con.unregister("bench_docs")
         con.unregister("bench_events")
@@ -587,22 +590,26 @@ def compare(store_fn, pandas_fn, repeats: int) -> dict[str, Any]:
             "store_all_ms": [round(x, 1) for x in s_ms], "pandas_all_ms": [round(x, 1) for x in p_ms]}
 
 
-def sql_share(fn, repeats: int) -> float:
-    """The share of ``fn``'s time spent in the library's SQL and fetching its rows (``query._rows``'s
-    execute and fetchall), the rest being the Python that shapes the result; median over repeats."""
-    original = query._rows
+def sql_share(fn, repeats: int) -> float | None:
+    """The share of ``fn``'s time spent running the library's SQL and fetching its result into Python
+    lists, the rest being the Python that shapes the result; median over repeats. It times the library's
+    own ``query._columns`` (execute, fetch, one list per column) as ``fn`` calls it, so the SQL is exactly
+    the library's. None when ``fn`` does not go through ``query._columns`` (the library changed): then
+    this measures nothing, and says so rather than reporting 0%."""
+    original = query._columns
     spent = [0.0]
+    calls = [0]
 
-    def timed_rows(db, sql, params):
+    def timed_columns(db, sql, params):
         t = time.perf_counter()
-        cur = query._con(db).execute(sql, params)
-        cols = [c[0] for c in cur.description]
-        fetched = cur.fetchall()
-        spent[0] += time.perf_counter() - t
-        return [{k: query._json_ready(v) for k, v in zip(cols, row)} for row in fetched]
+        try:
+            return original(db, sql, params)
+        finally:
+            spent[0] += time.perf_counter() - t
+            calls[0] += 1
 
     shares = []
-    query._rows = timed_rows
+    query._columns = timed_columns
     try:
         for _ in range(repeats):
             spent[0] = 0.0
@@ -611,56 +618,10 @@ def sql_share(fn, repeats: int) -> float:
             fn()
             shares.append(spent[0] / (time.perf_counter() - t))
     finally:
-        query._rows = original
+        query._columns = original
+    if not calls[0]:
+        return None
     return round(statistics.median(shares), 3)
-
-
-# rewrites of the library's SQL, measured against it in the same run (query.py itself is not changed here)
-_ORDER = "ORDER BY e.date DESC NULLS LAST, e.doc_id, e.trigger_start"
-
-
-def suggestions(db, *, code: str, name: str, since: str, until: str, repeats: int) -> dict[str, Any]:
-    """Library call against a rewrite giving the same answer, alternating, medians; ratio library/rewrite.
-
-    - ``page-keys-first``: ``events()`` joins every matching event, with all its columns, to its
-      document (title, URL, the whole text) before the top-N; the rewrite picks the page's 50 keys from
-      ``events`` alone, then joins those 50 rows to their events and documents;
-    - ``count-no-join``: ``count_events()`` joins documents although no filter but ``text`` reads them.
-      Both rewrites drop the join with documents from the scan: every event is stored with its document
-      (``pandas_frames`` checks it here), so the join removes nothing;
-    - ``name-per-column``: the name filter lower-cases ``name || ' ' || text`` for every row; the rewrite
-      tests ``contains(lower(column), ?)`` on each column (a match spanning the two differs, in principle).
-    """
-    con = getattr(db, "con", db)
-    out: dict[str, Any] = {}
-    window = {"since": since, "until": until}
-    where, params = query.event_where(actor=code, **window)
-    page_sql = (f"WITH page AS MATERIALIZED (SELECT e.doc_id, e.id FROM events e {where} {_ORDER} LIMIT 50 OFFSET 50) "
-                f"SELECT e.*, d.title AS doc_title, d.published AS doc_published, d.url AS doc_url, "
-                f"{query._SENTENCE} AS sentence_text FROM page p JOIN events e ON e.doc_id = p.doc_id AND e.id = p.id "
-                f"JOIN documents d ON d.id = p.doc_id {_ORDER}")
-    lib_page = lambda: query.events(db, actor=code, limit=50, offset=50, **window)  # noqa: E731
-    alt_page = lambda: con.execute(page_sql, params).fetchall()  # noqa: E731
-    if [(r["doc_id"], r["id"]) for r in lib_page()] != [(r[0], r[1]) for r in alt_page()]:
-        raise AssertionError("page-keys-first: a different page")
-    out["page-keys-first"] = compare(lib_page, alt_page, repeats)
-
-    lib_count = lambda: query.count_events(db, actor=code, **window)  # noqa: E731
-    alt_count = lambda: con.execute(f"SELECT count(*) FROM events e {where}", params).fetchone()[0]  # noqa: E731
-    if lib_count() != alt_count():
-        raise AssertionError("count-no-join: a different count")
-    out["count-no-join"] = compare(lib_count, alt_count, repeats)
-
-    where_w, params_w = query.event_where(**window)
-    cols = ("source_name", "source_text", "target_name", "target_text")
-    name_sql = (f"SELECT count(*) FROM events e JOIN documents d ON d.id = e.doc_id {where_w} AND ("
-                + " OR ".join(f"contains(lower(e.{c}), lower(?))" for c in cols) + ")")
-    lib_name = lambda: query.count_events(db, actor=name, **window)  # noqa: E731
-    alt_name = lambda: con.execute(name_sql, params_w + [name] * 4).fetchone()[0]  # noqa: E731
-    if lib_name() != alt_name():
-        raise AssertionError("name-per-column: a different count")
-    out["name-per-column"] = compare(lib_name, alt_name, repeats)
-    return out
 
 
 def _size(path: str) -> int:
@@ -692,8 +653,10 @@ def run_operations(db, ev, docs, window: dict[str, str], args, label: str) -> di
     r["sql_share"] = sql_share(lambda: query.dyads(db, interval="week"), args.repeats)
     r["dyad_weeks"] = n
     ops["dyads-week"] = r
-    print(f"{label} dyads-week: {n:,} dyad-weeks; library {r['store_ms']} ms ({r['sql_share']:.0%} of it SQL and "
-          f"fetching), pandas {r['pandas_ms']} ms, library/pandas {r['ratio']}", flush=True)
+    share = ("SQL share not measured" if r["sql_share"] is None
+             else f"{r['sql_share']:.0%} of it SQL and fetching")
+    print(f"{label} dyads-week: {n:,} dyad-weeks; library {r['store_ms']} ms ({share}), "
+          f"pandas {r['pandas_ms']} ms, library/pandas {r['ratio']}", flush=True)
     return ops
 
 
@@ -757,11 +720,6 @@ def main(argv: list[str] | None = None) -> int:
             window = {"since": args.since, "until": args.until}
             ops = run_operations(db, ev, docs, window, args, "store")
             report["operations"] = ops
-            try:
-                report["suggestions"] = suggestions(db, code=args.actor_code, name=args.actor_name,
-                                                    repeats=args.repeats, **window)
-            except Exception as exc:  # the library changed under the rewrites: say so, keep the figures
-                report["suggestions"] = {"not measured": f"{type(exc).__name__}: {exc}"}
             if args.pg:
                 t = time.perf_counter()
                 load_pg(args.pg, db)
@@ -783,16 +741,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<14} {r['store_ms']:>10.1f} {r['pandas_ms']:>10.1f} {r['ratio']:>13.2f}"
                   + (f" {pgo[name]['store_ms']:>10.1f} {pgo[name]['pandas_ms']:>10.1f} {pgo[name]['ratio']:>10.2f}"
                      if pgo else ""))
-        print("rewrites of the library's SQL, same answers, same run:")
-        for name, r in report["suggestions"].items():
-            if isinstance(r, str):
-                print(f"  {name}: {r}")
+        for label, ops in (("DuckDB", report["operations"]), ("PostgreSQL", pgo)):
+            d = (ops or {}).get("dyads-week")
+            if d is None:
+                continue
+            if d["sql_share"] is None:
+                print(f"{label} dyads-week: the SQL's share was not measured (dyads() no longer calls "
+                      f"query._columns)")
             else:
-                print(f"  {name:<16} library {r['store_ms']:>8.1f} ms, rewrite {r['pandas_ms']:>8.1f} ms, "
-                      f"library/rewrite {r['ratio']:.2f}")
-        d = report["operations"]["dyads-week"]
-        print(f"  dyads-week: SQL and fetching are {d['sql_share']:.0%} of the library's time; the rest is Python "
-              f"shaping {d['dyad_weeks']:,} rows into dicts")
+                print(f"{label} dyads-week: the SQL and fetching its result (query._columns) take "
+                      f"{d['sql_share']:.0%} of the library's time; the rest is Python building "
+                      f"{d['dyad_weeks']:,} points into series")
         print(f"store file {report['store_bytes'] / 2**20:.0f} MiB; peak RSS {report['peak_rss_mib']} MiB "
               f"(store, pandas frames and work, one process)")
         if args.json_out:

@@ -40,6 +40,10 @@ def test_synthetic_store_is_well_formed(built):
 
     assert len(ev) == 2000 and query.count_events(db) == 2000
     assert len(docs) == 200 and db.con.execute("SELECT count(*) FROM documents").fetchone()[0] == 200
+    from eventwire.store.schema import COLUMNS
+
+    # the frames fill every column of the store's schema (a new column would otherwise go unfilled)
+    assert set(COLUMNS["documents"]) <= set(docs.columns) and set(COLUMNS["events"]) <= set(ev.columns)
     # every event's offsets point at its words in its document's text
     text = dict(zip(docs["id"], docs["text"]))
     for r in ev.head(300).itertuples():
@@ -136,3 +140,14 @@ def test_postgresql_gives_the_same_answers(bench, built):
     finally:
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_sql_share_measures_the_library_s_own_sql(bench, built):
+    """``sql_share`` times the SQL that ``dyads()`` really runs: a share above nothing, and None (not 0%)
+    for a call that does not go through ``query._columns``."""
+    db, _, _, _ = built
+    from eventwire.store import query
+
+    share = bench.sql_share(lambda: query.dyads(db, interval="week"), 2)
+    assert share is not None and 0 < share <= 1
+    assert bench.sql_share(lambda: query.count_events(db), 2) is None
