@@ -197,3 +197,15 @@ def test_purpose_clause_never_outranks_its_act():
     d = code_text("Algerian landowners began a hunger strike outside parliament to demand the return of their land.",
                   published="2024-03-07")
     assert main_event(d).plover == "PROTEST"
+
+
+def test_threat_of_attacks_in_a_country_targets_it(code):
+    d = code("The militia threatened on Monday to resume attacks in Kenya.", published="2024-03-07")
+    threat = [e for e in d.events if e.plover == "THREATEN"]
+    assert threat and threat[0].target is not None and threat[0].target.country == "KEN"
+
+
+def test_security_council_alone_is_the_un_body(code):
+    d = code("France vetoed a Security Council resolution on Tuesday.", published="2024-03-07")
+    veto = [e for e in d.events if e.plover == "REJECT"]
+    assert veto and veto[0].target.country == "IGO"

@@ -786,13 +786,16 @@ class EventCoder:
             if not targets:
                 # the target of an announced act: "threatened to strike Israel", "vowed to retaliate against X"
                 for c in tok.children:
-                    if c.dep_ != "xcomp":
+                    if not _complement(c):
                         continue
                     if c.i in rules:
                         targets = self.verb_slots(c, rules[c.i])[1]
                     if not targets:
                         obj = next((g for g in c.children if g.dep_ in ("dobj", "dative")), None)
                         targets = self.parties(_pobj(c, _TARGET_PREPS) or obj, through_preps=True)
+                    if not targets and rule.cameo[:2] == "13":
+                        # "threatened to resume attacks in Israel": the place threatened
+                        targets = self.location_target(c, None)
                     break
             for c in tok.children:
                 if c.dep_ in ("dobj", "attr", "nsubjpass"):
