@@ -209,3 +209,9 @@ def test_security_council_alone_is_the_un_body(code):
     d = code("France vetoed a Security Council resolution on Tuesday.", published="2024-03-07")
     veto = [e for e in d.events if e.plover == "REJECT"]
     assert veto and veto[0].target.country == "IGO"
+
+
+def test_threatened_attacks_are_not_coded_as_done(code):
+    # the noun inside a threat's complement was coded as an asserted assault
+    d = code("The militia threatened on Monday to resume attacks in Kenya.", published="2024-03-07")
+    assert not any(e.plover == "ASSAULT" for e in d.events)

@@ -66,6 +66,8 @@ _LOCATING_PARTICIPLES = {"base", "station", "live", "operate", "deploy", "hold",
 #: roots whose acts are coded to an unidentified actor of the place when no one is named
 _UNIDENTIFIED_ROOTS = {"14", "15", "17", "18", "19", "20"}
 #: roots whose target, when no actor is named, is the country where the act takes place
+#: roots of verbs whose infinitive complement they announce rather than report ("threatened to strike")
+_ANNOUNCING_ROOTS = ("03", "13", "02", "10", "12")
 _LOCATED_ROOTS = {"04", "08", "14", "15", "17", "18", "19", "20"}
 
 #: CAMEO's own "express intent to ..." codes for acts announced rather than done.
@@ -772,7 +774,7 @@ class EventCoder:
         for i, rule in rules.items():
             tok = doc[i]
             # "threatened to strike", "vowed to retaliate": the intent verb is the event, not the act
-            if _complement(tok) and tok.head.i in rules and rules[tok.head.i].cameo[:2] in ("03", "13", "02", "10", "12"):
+            if _complement(tok) and tok.head.i in rules and rules[tok.head.i].cameo[:2] in _ANNOUNCING_ROOTS:
                 continue
             if rule.target == "reported_subj":
                 # "X failed to honor its commitments", said by someone: the speaker accuses X
@@ -820,8 +822,12 @@ class EventCoder:
             if tok.dep_ == "compound" and head.lemma_.lower() in _CARRIERS:
                 # "undertook a mediation mission between X and Y": the phrase's head holds the slots
                 phrase = head
-            sources, targets = self.noun_slots(phrase)
             governed = phrase.dep_ == "dobj" and phrase.head.pos_ == "VERB"
+            verb = phrase.head
+            if governed and _complement(verb) and verb.head.i in rules \
+                    and rules[verb.head.i].cameo[:2] in _ANNOUNCING_ROOTS:
+                continue  # "threatened to resume attacks": the threat is the event, as for a verb
+            sources, targets = self.noun_slots(phrase)
             self.emit(tok, code, sources, targets, f"nouns.csv:{lemma}",
                       # "staged a protest", "began a hunger strike": the noun is the sentence's act
                       nominal=not (governed and phrase.head.lemma_.lower() in _LIGHT),
