@@ -15,7 +15,8 @@
 In every format CAMEO codes (and every other code) are strings (``"010"``, never ``10``), coordinates are
 ``latitude``/``longitude`` (GDELT's ``ActionGeo_Lat`` and ICEWS's ``Latitude`` are kept too, in their own
 columns), and every row carries its provenance:
-the document id, its URL, the sentence's character offsets and the coders' versions. The rows come from
+the document id, its URL, where its text was read from (``origin``), the sentence's character offsets and the
+coders' versions. The rows come from
 ``eventwire.store.query`` with the same filters as ``eventwire events``.
 
 Nothing is written over an existing file unless ``force``; the file is written beside its target and
@@ -62,11 +63,11 @@ FLAT_SCHEMA: list[tuple[str, str]] = [
     ("geonameid", "string"),
     ("negated", "bool"), ("modality", "string"), ("reported_by", "string"), ("confidence", "double"),
     ("coder", "string"), ("rule", "string"),
-    ("doc_title", "string"), ("doc_source", "string"), ("url", "string"), ("coders", "string"),
+    ("doc_title", "string"), ("doc_source", "string"), ("url", "string"), ("origin", "string"), ("coders", "string"),
 ]
 FLAT_COLUMNS = [c for c, _ in FLAT_SCHEMA]
 #: what every tabular format appends (or already has) so each row can be checked against its text
-PROVENANCE_COLUMNS = ["doc_id", "event", "url", "sentence_start", "sentence_end", "trigger_start", "trigger_end",
+PROVENANCE_COLUMNS = ["doc_id", "event", "url", "origin", "sentence_start", "sentence_end", "trigger_start", "trigger_end",
                       "coder", "rule", "coders", "latitude", "longitude", "cameo", "plover"]
 
 
@@ -84,9 +85,9 @@ def _documents(db, doc_ids: set[str]) -> dict[str, dict[str, Any]]:
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         marks = ", ".join("?" * len(chunk))
-        for doc_id, source, coders in con.execute(
-                f"SELECT id, source, coders FROM documents WHERE id IN ({marks})", chunk).fetchall():
-            out[doc_id] = {"source": source, "coders": coders or "{}", "sentences": {}}
+        for doc_id, source, coders, origin in con.execute(
+                f"SELECT id, source, coders, origin FROM documents WHERE id IN ({marks})", chunk).fetchall():
+            out[doc_id] = {"source": source, "coders": coders or "{}", "origin": origin, "sentences": {}}
         for doc_id, idx, start in con.execute(
                 f"SELECT doc_id, idx, start_char FROM sentences WHERE doc_id IN ({marks})", chunk).fetchall():
             out[doc_id]["sentences"][start] = idx + 1
@@ -111,7 +112,7 @@ def flat_rows(db, *, page: int = 1000, limit: int | None = None, **filters: Any)
     def emit(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         docs = _documents(db, {r["doc_id"] for r in rows})
         for r in rows:
-            d = docs.get(r["doc_id"], {"source": None, "coders": "{}", "sentences": {}})
+            d = docs.get(r["doc_id"], {"source": None, "coders": "{}", "origin": None, "sentences": {}})
             cameo = _str(r.get("cameo"))
             yield {
                 "event_id": f"{r['doc_id']}-{r['id']}", "doc_id": r["doc_id"], "event": r["id"],
@@ -132,7 +133,7 @@ def flat_rows(db, *, page: int = 1000, limit: int | None = None, **filters: Any)
                 "geonameid": _str(r.get("geonameid")),
                 "negated": r.get("negated"), "modality": r.get("modality"), "reported_by": r.get("reported_by"),
                 "confidence": r.get("confidence"), "coder": r.get("coder"), "rule": r.get("rule"),
-                "doc_title": r.get("doc_title"), "doc_source": d["source"], "url": r.get("doc_url"),
+                "doc_title": r.get("doc_title"), "doc_source": d["source"], "url": r.get("doc_url"), "origin": d["origin"],
                 "coders": d["coders"],
             }
 
