@@ -438,3 +438,26 @@ def test_a_reader_gives_up_with_store_busy_past_its_wait(tmp_path):
         holder.wait(timeout=60)
     with Database(db, wait=0.2).read() as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_read_commands_wait_for_a_file_held_briefly(tmp_path):
+    # `eventwire events`, `stats` and `export` failed at once while a writer held the file
+    from eventwire.store.handoff import reader_store
+
+    db = tmp_path / "news.duckdb"
+    Store(db).close()
+    holder = hold_file(db, 1.5)
+    try:
+        for args in (["events"], ["stats"], ["export", "-f", "csv", "-o", str(tmp_path / "out.csv")]):
+            done = subprocess.run(eventwire() + args + ["--db", str(db)], capture_output=True, text=True, env=ENV,
+                                  timeout=600)
+            assert done.returncode == 0, (args, done.stderr)
+    finally:
+        holder.wait(timeout=60)
+    holder = hold_file(db, 600)
+    try:
+        with pytest.raises(StoreBusy, match=f"the database {db} has been held by another process"):
+            reader_store(db, wait=0.2)
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)

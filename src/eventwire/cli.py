@@ -28,7 +28,7 @@ from .knowledge import load_knowledge
 from .people import PeopleBook, load_user_actors
 from .store import DEFAULT_DB, WRITER_WAIT, Store, is_url
 from .store.postgres import redact
-from .store.handoff import DatabasePathError, check_path, writer_store
+from .store.handoff import DatabasePathError, check_path, reader_store, writer_store
 
 app = typer.Typer(
     name="eventwire",
@@ -255,7 +255,7 @@ def events(
                    doc_id=doc_id)
     _check_db(db, write=False)
     try:
-        with Store(db, read_only=True) as store:
+        with reader_store(db) as store:
             rows = query.events(store, limit=limit, offset=offset, sort=sort, order=order, **filters)
     except query.QueryError as exc:
         _fail(str(exc), 2)
@@ -280,7 +280,7 @@ def quotes(
     columns = ["doc_title", "kind", "speaker_name", "speaker_country", "cue_text", "content_text"]
     if not paths:
         try:
-            with Store(db, read_only=True) as store:
+            with reader_store(db) as store:
                 rows = store.quotes(speaker=speaker, limit=limit, offset=offset)
         except EventwireError as exc:
             _fail(str(exc))

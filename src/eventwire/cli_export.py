@@ -10,7 +10,8 @@ from rich.console import Console
 
 from .errors import EventwireError
 from .export import FORMATS, export_events
-from .store import DEFAULT_DB, Store
+from .store import DEFAULT_DB
+from .store.handoff import reader_store
 from .store.query import QueryError
 
 err = Console(stderr=True)
@@ -60,7 +61,7 @@ def export(
                    cameo=cameo, quad=quad, modality=modality, since=since, until=until, place=place, text=text,
                    doc_id=doc_id)
     try:
-        with Store(db, read_only=True) as store:
+        with reader_store(db) as store:
             n = export_events(store, format.value, output, force=force, limit=limit, **filters)
     except EventwireError as exc:
         err.print(f"[red]eventwire:[/red] {exc}", highlight=False, soft_wrap=True)

@@ -14,13 +14,14 @@ from rich.table import Table
 
 from .errors import EventwireError
 from .store import DEFAULT_DB, Store, is_url
+from .store.handoff import reader_store
 from .store import query
 
 
 def _open(db: str) -> Store:
     if not is_url(db) and not pathlib.Path(db).exists():
         raise EventwireError(f"the database {db} does not exist; code some articles into it first (eventwire code ... --db {db})")
-    return Store(db, read_only=True)
+    return reader_store(db)
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -38,9 +38,9 @@ from collections.abc import Iterator
 
 from ..errors import StoreError
 from ..records import Document
-from . import Store, StoreLocked
+from . import Store, StoreLocked, is_url
 
-__all__ = ["HandoffStore", "writer_store", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
+__all__ = ["HandoffStore", "writer_store", "reader_store", "READER_WAIT", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
            "writer_turn", "leave_turn", "reader_may_pass", "ReaderWaiting", "readers_waiting", "backoff"]
 
 
@@ -155,6 +155,38 @@ def reader_may_pass(path: str | pathlib.Path) -> bool:
     finally:
         os.close(fd)  # closing drops the shared lock
     return True
+
+
+#: how long a command that only reads waits for a file an ingest is writing
+READER_WAIT = 15.0
+
+
+def reader_store(path: str | pathlib.Path, wait: float = READER_WAIT) -> Store:
+    """A read-only store for the commands that only read (``events``, ``quotes``, ``stats``, ``export``):
+    while a writer holds the DuckDB file they wait their turn, as the server's requests do (through the
+    turnstile, saying that they wait), for up to ``wait`` seconds, and then fail with ``StoreBusy``."""
+    path = str(path)
+    if is_url(path) or path == ":memory:":
+        return Store(path, read_only=True, wait=wait)
+    deadline = time.monotonic() + wait
+    delays = backoff(first=0.002, cap=0.05)
+    waiting: ReaderWaiting | None = None
+    try:
+        while True:
+            if reader_may_pass(path):
+                try:
+                    return Store(path, read_only=True)
+                except StoreLocked:
+                    pass
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"the database {path} has been held by another process for over {wait:g} s "
+                                "(an ingest in progress?); try again in a moment")
+            if waiting is None:
+                waiting = ReaderWaiting(path)
+            time.sleep(next(delays))
+    finally:
+        if waiting is not None:
+            waiting.close()
 
 
 def waiting_path(path: str | pathlib.Path) -> str:
