@@ -467,3 +467,21 @@ def test_sigkill_and_resume_codes_every_document_exactly_once(nlp, tmp_path):
         assert table_rows(con, t) == table_rows(reference.con, t), t
     con.close()
     reference.close()
+
+
+def test_regression_a_source_whose_text_is_not_a_string_is_reported_by_every_engine(tmp_path):
+    # the resume lookup hashed every text before a worker saw it, and a non-string text crashed the run
+    from eventwire.errors import InputError
+    from eventwire.pipeline import SourceDoc
+    from eventwire.scale import ScaleOptions, code_corpus
+    from eventwire.store import Store
+
+    sources = [SourceDoc(text=b"raw bytes", name="odd.bin"),
+               SourceDoc(text="Chile accused Peru of violating the border agreement.", name="ok.txt",
+                         published="2024-01-02")]
+    for workers in (1, 2):
+        with Store(tmp_path / f"w{workers}.duckdb") as store:
+            results = list(code_corpus(sources, ScaleOptions(workers=workers, resume=True), store=store))
+        errors = [r for r in results if isinstance(r, InputError)]
+        assert len(errors) == 1 and "odd.bin" in str(errors[0]) and "not a string" in str(errors[0])
+        assert any(getattr(r, "events", None) for r in results)

@@ -93,6 +93,11 @@ class CodingRun:
     def _counted(self, sources: Iterable) -> Iterator:
         for item in sources:
             self.stats.inputs += 1
+            if isinstance(item, SourceDoc) and not isinstance(item.text, str):
+                # reported like any bad input, before anything (the resume lookup, a worker) reads it
+                item = InputError(str(item.name), f"has a text that is {type(item.text).__name__}, not a string")
+            elif not isinstance(item, (SourceDoc, EventwireError)):
+                item = InputError(repr(item)[:80], f"is a {type(item).__name__}, not a document (SourceDoc)")
             yield item
 
     def _pending(self, sources: Iterable, checkpoints: list[Checkpoint]) -> Iterator:
