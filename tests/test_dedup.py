@@ -457,3 +457,33 @@ def test_loading_dask_partitions_clusters_as_it_stores(tmp_path, store):
     assert stats.added == 4
     part = _partition(store)
     assert part == {docs[0].id: docs[0].id, docs[1].id: docs[0].id, docs[2].id: docs[2].id, docs[3].id: docs[0].id}
+
+
+def test_documents_stored_through_the_api_are_clustered_as_they_arrive(tmp_path):
+    import asyncio
+
+    import httpx
+
+    from eventwire.api import create_app
+
+    first = ("Chile and Peru signed a fisheries agreement in Lima on Monday after two years of talks, officials of "
+             "both governments said. The accord sets catch limits for anchovy and creates a joint commission "
+             "that will meet twice a year to review the quotas and settle disputes between fishing fleets.")
+    second = ("Officials of both governments said Chile and Peru signed a fisheries agreement in Lima on Monday after "
+              "two years of talks. The accord sets catch limits for anchovy and creates a joint commission that "
+              "will meet twice a year to review the quotas and settle disputes between fishing fleets, they added.")
+    app = create_app(str(tmp_path / "api.duckdb"))
+
+    async def post(text: str, source: str):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            r = await c.post("/v1/code", json={"text": text, "date": "2024-05-06", "source": source, "store": True})
+            assert r.status_code == 200, r.text
+            return r.json()["id"]
+
+    a = asyncio.run(post(first, "Diario Uno"))
+    b = asyncio.run(post(second, "Radio Dos"))
+    from eventwire.store import Store
+
+    with Store(tmp_path / "api.duckdb", read_only=True) as store:
+        clusters = {d["doc_id"]: d["cluster_id"] for d in dedup.document_clusters(store)}
+    assert clusters[a] is not None and clusters[a] == clusters[b]

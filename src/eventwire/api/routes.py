@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from .. import dedup
 from ..errors import InputError
 from ..store import query as Q
 from .app import code_document
@@ -118,6 +119,7 @@ def _store(request: Request, doc, payload: dict[str, Any]) -> bool:
         added = store.add(doc)
         if added:
             Q.save_document_json(store, payload)
+            dedup.on_stored(store, doc)  # clustered with copies of the same story as it arrives
     return added
 
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .. import dedup
 from ..errors import InputError
 from ..store import query as Q
 from . import draw as R
@@ -153,6 +154,7 @@ async def code_submit(request: Request):
             with _db(request).write() as s:
                 if s.add(doc):
                     Q.save_document_json(s, payload)
+                    dedup.on_stored(s, doc)  # clustered with copies of the same story as it arrives
 
         await run_in_threadpool(store)
         return RedirectResponse(f"/documents/{doc.id}?kept=1", status_code=303)
