@@ -2,7 +2,8 @@
 uvicorn server on loopback over a store holding the examples, the seed (when ../shared exists) and an
 article full of markup. One server and one browser serve the whole module.
 
-Screenshots go to test-artifacts/; seed-article.png and timeline.png are kept in the repository."""
+Screenshots go to test-artifacts/run/ (ignored); copies of seed-article.png and timeline.png are kept in
+test-artifacts/ for the README."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from conftest import EXAMPLES, ROOT, SEED
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts" / "run"  # ignored by git: a test run leaves the tree clean
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -107,7 +108,7 @@ def page(browser, server):
 
 
 def _shot(pg, name: str, **kw) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / name), **kw)
 
 
