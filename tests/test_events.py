@@ -215,3 +215,9 @@ def test_threatened_attacks_are_not_coded_as_done(code):
     # the noun inside a threat's complement was coded as an asserted assault
     d = code("The militia threatened on Monday to resume attacks in Kenya.", published="2024-03-07")
     assert not any(e.plover == "ASSAULT" for e in d.events)
+
+
+def test_allowing_a_rally_eases_dissent(code):
+    # spaCy parses "allowed X to hold a rally" with a clausal complement; its object still picks the rule
+    d = code("The interior minister allowed the opposition to hold a rally in the capital.", published="2024-03-07")
+    assert any(e.cameo == "082" for e in d.events)

@@ -227,6 +227,10 @@ def _subordinate(tok: Token) -> str | None:
     return None
 
 
+def _infinitive(tok: Token) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+
+
 def _complement(tok: Token) -> bool:
     """An infinitive completing its head: "threatened to strike" (xcomp), "swore to fight" (parsed advcl)."""
     return tok.dep_ == "xcomp" or (tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
@@ -272,7 +276,8 @@ class EventCoder:
                 for g in c.children:
                     if g.dep_ == "prep" and g.lower_ == "of":
                         objects |= {x.lemma_.lower() for x in g.children if x.dep_ == "pobj"}
-            if c.dep_ in ("prep", "xcomp", "dative"):
+            if c.dep_ in ("prep", "xcomp", "dative") or (c.dep_ == "ccomp" and _infinitive(c)):
+                # "allowed the opposition leader to bring out a rally": the infinitive's object counts
                 objects |= {g.lemma_.lower() for g in c.children if g.dep_ in ("pobj", "dobj")}
         if tok.dep_ in ("acl", "relcl"):
             objects.add(tok.head.lemma_.lower())
