@@ -221,3 +221,13 @@ def test_allowing_a_rally_eases_dissent(code):
     # spaCy parses "allowed X to hold a rally" with a clausal complement; its object still picks the rule
     d = code("The interior minister allowed the opposition to hold a rally in the capital.", published="2024-03-07")
     assert any(e.cameo == "082" for e in d.events)
+
+
+def test_who_is_engaged_in_an_act_does_it(code):
+    d = code("Government troops were engaged in ethnic cleansing in the north, the report said.", published="2024-03-07")
+    assert any(e.plover == "ASSAULT" and e.source is not None for e in d.events)
+
+
+def test_a_general_strike_is_labour_action_not_a_military_strike(code):
+    d = code("Unions in Nigeria began a general strike on Monday.", published="2024-03-07")
+    assert any(e.plover == "PROTEST" for e in d.events) and not any(e.plover == "ASSAULT" for e in d.events)

@@ -98,6 +98,7 @@ _HALTING = {"cancel", "postpone", "suspend", "halt", "scrap", "abandon", "freeze
             "disperse", "break", "cut", "stop", "end", "call"}
 #: nouns that carry the act of the noun before them: "a mediation mission", "a mediation effort"
 _CARRIERS = {"mission", "effort", "bid", "initiative", "drive", "campaign", "attempt", "push"}
+_TAKING_PART = {"engage", "involve", "participate", "join", "take"}
 _MOTION = {"return", "come", "go", "arrive", "travel", "converge", "gather", "head", "fly", "assemble", "sit",
            "meet", "reconvene", "convene"}
 _LIGHT = {"begin", "start", "continue", "stage", "hold", "launch", "mount", "resume", "conduct", "wage",
@@ -450,6 +451,11 @@ class EventCoder:
                 and tok.head.head.lemma_.lower() in _MOTION and tok.head.head.dep_ not in ("xcomp", "ccomp"):
             # "negotiators returned to Geneva for talks", "converged for a rally": who came does it
             sources = self.parties(_subject(tok.head.head))
+        if not sources and tok.dep_ == "pobj" and tok.head.lower_ == "in" \
+                and tok.head.head.lemma_.lower() in _TAKING_PART:
+            # "Serb forces were engaged in ethnic cleansing", "took part in the offensive"
+            verb = tok.head.head
+            sources = self.parties(_subject(verb) or next((c for c in verb.children if c.dep_ == "nsubjpass"), None))
         if not sources:
             for c in tok.children:
                 if c.dep_ == "acl":
