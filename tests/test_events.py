@@ -231,3 +231,22 @@ def test_who_is_engaged_in_an_act_does_it(code):
 def test_a_general_strike_is_labour_action_not_a_military_strike(code):
     d = code("Unions in Nigeria began a general strike on Monday.", published="2024-03-07")
     assert any(e.plover == "PROTEST" for e in d.events) and not any(e.plover == "ASSAULT" for e in d.events)
+
+
+def test_an_attitude_to_a_country_is_not_its_nationality(code):
+    # "anti-Syria" made the journalist Syrian
+    d = code("An anti-Syria journalist was killed in a car bomb explosion in Beirut.", published="2005-06-02")
+    attack = [e for e in d.events if e.plover == "ASSAULT"]
+    assert attack and attack[0].target is not None and attack[0].target.country != "SYR"
+
+
+def test_members_from_a_group_take_its_country(code):
+    d = code("Doctors from two American aid groups donated medicine to a hospital in Basra.", published="2004-03-07")
+    aid = [e for e in d.events if e.plover == "AID"]
+    assert aid and aid[0].source.country == "USA"
+
+
+def test_complaint_to_a_third_party_targets_what_it_is_about(code):
+    d = code("Jordan complained to the United Nations on Monday over Syrian shelling.", published="2024-03-07")
+    complaint = [e for e in d.events if e.cameo.startswith("11")]
+    assert complaint and complaint[0].target.country == "SYR"

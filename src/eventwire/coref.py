@@ -26,6 +26,12 @@ _SUBJ = {"nsubj", "nsubjpass"}
 _SKIP_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "punct", "appos", "prep"}
 
 
+def _attitude(t: Token) -> bool:
+    """A mention that is the object of an attitude: "an anti-Syria journalist", "pro-Russian separatists"."""
+    doc = t.doc
+    return t.i >= 2 and doc[t.i - 1].text == "-" and doc[t.i - 2].lower_ in ("anti", "pro")
+
+
 def sentence_starts(doc: Doc) -> list[int]:
     """Token index where each sentence starts; computed once per document (iterating doc.sents walks
     every token, so it must not happen per lookup)."""
@@ -138,13 +144,14 @@ def actor_for(doc: Doc, token: Token | None, through_preps: bool = False) -> Act
     if own is not None and own.country:
         return own
     skip = _SKIP_DEPS - {"prep"} if (through_preps or own is not None) else _SKIP_DEPS
-    # "members of Pashinian's entourage", "commanders of the contingent": through "of" always
-    frontier = [c for c in token.children if c.dep_ not in skip or (c.dep_ == "prep" and c.lower_ == "of")]
+    # "members of Pashinian's entourage", "commanders of the contingent", "doctors from American aid groups":
+    # through "of" and "from" always
+    frontier = [c for c in token.children if c.dep_ not in skip or (c.dep_ == "prep" and c.lower_ in ("of", "from"))]
     found = None
     while frontier and found is None:
         nxt = []
         for t in frontier:
-            if at[t.i] >= 0 and (own is None or actors[at[t.i]].country):
+            if at[t.i] >= 0 and (own is None or actors[at[t.i]].country) and not _attitude(t):
                 found = actors[at[t.i]]
                 break
             if t.lower_ in PRONOUNS and t.pos_ == "PRON" and t.dep_ == "poss" and own is None:

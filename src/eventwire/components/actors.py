@@ -510,6 +510,8 @@ class ActorResolver:
                             and lemma in _GOVERNMENT_NOUNS and person.country not in countries:
                         countries.append(person.country)  # "the Bush administration"
                         continue
+                    if t.i >= 2 and self.doc[t.i - 1].text == "-" and self.doc[t.i - 2].lower_ in ("anti", "pro"):
+                        continue  # "an anti-Syria journalist" is no Syrian
                     ent = self._ent_of(t)
                     k, key = kb_kind(ent)
                     if k in ("nationality", "country", "capital") and key not in countries:

@@ -518,6 +518,12 @@ class EventCoder:
                         return found[0]
         return None
 
+    def _attitude(self, start: int) -> bool:
+        """Is the mention at ``start`` the object of an attitude ("an anti-Syria journalist", "pro-Russian
+        separatists")? Such a country says what someone thinks of it, not where they are."""
+        before = self.text[max(0, start - 5):start].lower()
+        return before.endswith(("anti-", "pro-", "anti ", "pro "))
+
     def _phrase(self, a) -> tuple[int, int]:
         """Character range of the noun phrase around a mention ("South African leader F.W. de Klerk")."""
         span = self.doc.char_span(a.start, a.end, alignment_mode="expand")
@@ -540,11 +546,13 @@ class EventCoder:
             return not any(s < end and start < e for s, e in skip)
 
         found = {p.country for p in self.all_places
-                 if p.country and sent.start_char <= p.start < sent.end_char and outside(p.start, p.end)}
+                 if p.country and sent.start_char <= p.start < sent.end_char and outside(p.start, p.end)
+                 and not self._attitude(p.start)}
         for a in self.doc._.ew_actors or []:
             if a.kind == "country" and a.via == "modifier":
                 continue  # an adjective on a thing ("the Bolivian border") places no one
             if a.country and a.kind not in ("igo", "ngo") and sent.start_char <= a.start < sent.end_char \
+                    and not self._attitude(a.start) \
                     and outside(a.start, a.end) and a.country not in ("IGO", "NGO"):
                 found.add(a.country)
         return found.pop() if len(found) == 1 else None
@@ -556,7 +564,8 @@ class EventCoder:
         (IGOs, NGOs) keep none."""
         out = []
         for a in actors:
-            if isinstance(a, Actor) and a.country and a.sector == "ETH" and a.kind == "group" and a.via != "modifier":
+            if isinstance(a, Actor) and a.country and a.kind == "group" and (
+                    (a.sector == "ETH" and a.via != "modifier") or a.text.lower().startswith("ethnic ")):
                 # "ethnic Albanians demonstrated in Serbia": an ethnic group is coded, as CAMEO does,
                 # to the country it lives in when the text places it there (not "Iraqi Kurds", whose
                 # text says which)
