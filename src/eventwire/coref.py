@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Token
 
 from .records import Actor, ActorRef
 
-__all__ = ["actor_for", "antecedent", "sentence_starts", "PRONOUNS"]
+__all__ = ["actor_for", "antecedent", "is_attitude", "sentence_starts", "PRONOUNS"]
 
 PRONOUNS = {
     "he": "m", "him": "m", "his": "m", "himself": "m",
@@ -26,7 +26,7 @@ _SUBJ = {"nsubj", "nsubjpass"}
 _SKIP_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "punct", "appos", "prep"}
 
 
-def _attitude(t: Token) -> bool:
+def is_attitude(t: Token) -> bool:
     """A mention that is the object of an attitude: "an anti-Syria journalist", "pro-Russian separatists"."""
     doc = t.doc
     return t.i >= 2 and doc[t.i - 1].text == "-" and doc[t.i - 2].lower_ in ("anti", "pro")
@@ -151,7 +151,7 @@ def actor_for(doc: Doc, token: Token | None, through_preps: bool = False) -> Act
     while frontier and found is None:
         nxt = []
         for t in frontier:
-            if at[t.i] >= 0 and (own is None or actors[at[t.i]].country) and not _attitude(t):
+            if at[t.i] >= 0 and (own is None or actors[at[t.i]].country) and not is_attitude(t):
                 found = actors[at[t.i]]
                 break
             if t.lower_ in PRONOUNS and t.pos_ == "PRON" and t.dep_ == "poss" and own is None:

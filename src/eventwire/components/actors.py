@@ -25,6 +25,7 @@ import datetime as dt
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from ..coref import is_attitude
 from ..knowledge import KnowledgeBase, load_knowledge
 from ..records import Actor
 from .knowledge_ruler import SPAN_GROUP
@@ -510,7 +511,7 @@ class ActorResolver:
                             and lemma in _GOVERNMENT_NOUNS and person.country not in countries:
                         countries.append(person.country)  # "the Bush administration"
                         continue
-                    if t.i >= 2 and self.doc[t.i - 1].text == "-" and self.doc[t.i - 2].lower_ in ("anti", "pro"):
+                    if is_attitude(t):
                         continue  # "an anti-Syria journalist" is no Syrian
                     ent = self._ent_of(t)
                     k, key = kb_kind(ent)

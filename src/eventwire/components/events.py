@@ -38,7 +38,7 @@ from dataclasses import replace
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from ..coref import actor_for
+from ..coref import actor_for, is_attitude
 from ..knowledge import KnowledgeBase, VerbRule, load_knowledge
 from ..records import Actor, ActorRef, Event, Quote
 from ..records import Span as TextSpan
@@ -65,9 +65,9 @@ _LOCATING_PREPS = ("in", "of", "from", "throughout", "across", "inside", "at")
 _LOCATING_PARTICIPLES = {"base", "station", "live", "operate", "deploy", "hold", "detain"}
 #: roots whose acts are coded to an unidentified actor of the place when no one is named
 _UNIDENTIFIED_ROOTS = {"14", "15", "17", "18", "19", "20"}
-#: roots whose target, when no actor is named, is the country where the act takes place
 #: roots of verbs whose infinitive complement they announce rather than report ("threatened to strike")
 _ANNOUNCING_ROOTS = ("03", "13", "02", "10", "12")
+#: roots whose target, when no actor is named, is the country where the act takes place
 _LOCATED_ROOTS = {"04", "08", "14", "15", "17", "18", "19", "20"}
 
 #: CAMEO's own "express intent to ..." codes for acts announced rather than done.
@@ -234,7 +234,7 @@ def _infinitive(tok: Token) -> bool:
 
 def _complement(tok: Token) -> bool:
     """An infinitive completing its head: "threatened to strike" (xcomp), "swore to fight" (parsed advcl)."""
-    return tok.dep_ == "xcomp" or (tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
+    return tok.dep_ == "xcomp" or (tok.dep_ == "advcl" and _infinitive(tok))
 
 
 def _country_weight(ref: ActorRef | None, weight: float) -> float:
@@ -256,6 +256,8 @@ class EventCoder:
         self.quotes: list[Quote] = doc._.ew_quotes or []
         self.all_places = list(doc._.ew_places or [])
         self.places = [p for p in self.all_places if p.role == "location"]
+        self.attitudes = {t.idx for t in doc if is_attitude(t)}  # character starts of "anti-X", "pro-X"
+        self._mentions: dict[int, list[tuple[int, int, str]]] = {}
 
     # ---------------------------------------------------------------- rules
     def match_rule(self, tok: Token) -> VerbRule | None:
@@ -422,7 +424,7 @@ class EventCoder:
             targets = self.location_target(tok, obj) or targets
         return sources, targets
 
-    def noun_slots(self, tok: Token) -> tuple[list[Actor], list[Actor]]:
+    def noun_slots(self, tok: Token, code: str) -> tuple[list[Actor], list[Actor]]:
         doc = self.doc
         at = doc._.ew_actor_at
         actors = doc._.ew_actors
@@ -463,7 +465,6 @@ class EventCoder:
                     if sources:
                         break
         preps = ("against", "on", "with", "to", "toward", "towards", "between")
-        code = self.kb.nouns.get(tok.lemma_.lower(), "")
         targets = []
         if code[:2] in ("15", "16", "17", "18", "19", "20", "08"):
             # "the blockade of Serbia", "the invasion of South Lebanon", "the withdrawal of forces from Panama"
@@ -485,16 +486,16 @@ class EventCoder:
         return sources, targets
 
     # ---------------------------------------------------------------- countries from the setting
-    def _country_at(self, token: Token) -> tuple[str, int, int, str] | None:
-        """(country, start, end, text) of a place or a state mention covering ``token``."""
+    def _country_at(self, token: Token) -> str | None:
+        """The country of a place or a state mention covering ``token``."""
         for place in self.all_places:
             if place.start <= token.idx < place.end and place.country:
-                return place.country, place.start, place.end, place.text
+                return place.country
         at = self.doc._.ew_actor_at
         if at and at[token.i] >= 0:
             a = self.doc._.ew_actors[at[token.i]]
             if a.country and a.kind in ("country", "government"):
-                return a.country, a.start, a.end, a.text
+                return a.country
         return None
 
     def located(self, a: Actor) -> str | None:
@@ -515,14 +516,24 @@ class EventCoder:
                 for t in pobj.subtree:
                     found = self._country_at(t)
                     if found is not None:
-                        return found[0]
+                        return found
         return None
 
-    def _attitude(self, start: int) -> bool:
-        """Is the mention at ``start`` the object of an attitude ("an anti-Syria journalist", "pro-Russian
-        separatists")? Such a country says what someone thinks of it, not where they are."""
-        before = self.text[max(0, start - 5):start].lower()
-        return before.endswith(("anti-", "pro-", "anti ", "pro "))
+    def _sentence_mentions(self, sent) -> list[tuple[int, int, str]]:
+        """(start, end, country) of every place and actor in ``sent`` that can set the scene, built once
+        per sentence: not an IGO or NGO, not an adjective on a thing ("the Bolivian border"), not the
+        object of an attitude ("an anti-Syria journalist" says what someone thinks of Syria)."""
+        found = self._mentions.get(sent.start)
+        if found is None:
+            inside = [(p.start, p.end, p.country) for p in self.all_places
+                      if p.country and sent.start_char <= p.start < sent.end_char]
+            inside += [(a.start, a.end, a.country) for a in self.doc._.ew_actors or []
+                       if a.country and sent.start_char <= a.start < sent.end_char
+                       and a.kind not in ("igo", "ngo") and a.country not in ("IGO", "NGO")
+                       and not (a.kind == "country" and a.via == "modifier")]
+            found = [m for m in inside if m[0] not in self.attitudes]
+            self._mentions[sent.start] = found
+        return found
 
     def _phrase(self, a) -> tuple[int, int]:
         """Character range of the noun phrase around a mention ("South African leader F.W. de Klerk")."""
@@ -542,19 +553,8 @@ class EventCoder:
         if own is not None:
             skip.append((own.start, own.end))
 
-        def outside(start: int, end: int) -> bool:
-            return not any(s < end and start < e for s, e in skip)
-
-        found = {p.country for p in self.all_places
-                 if p.country and sent.start_char <= p.start < sent.end_char and outside(p.start, p.end)
-                 and not self._attitude(p.start)}
-        for a in self.doc._.ew_actors or []:
-            if a.kind == "country" and a.via == "modifier":
-                continue  # an adjective on a thing ("the Bolivian border") places no one
-            if a.country and a.kind not in ("igo", "ngo") and sent.start_char <= a.start < sent.end_char \
-                    and not self._attitude(a.start) \
-                    and outside(a.start, a.end) and a.country not in ("IGO", "NGO"):
-                found.add(a.country)
+        found = {country for start, end, country in self._sentence_mentions(sent)
+                 if not any(s < end and start < e for s, e in skip)}
         return found.pop() if len(found) == 1 else None
 
     def settle(self, actors: list, counterparts: list, sent) -> list:
@@ -847,7 +847,7 @@ class EventCoder:
             if governed and _complement(verb) and verb.head.i in rules \
                     and rules[verb.head.i].cameo[:2] in _ANNOUNCING_ROOTS:
                 continue  # "threatened to resume attacks": the threat is the event, as for a verb
-            sources, targets = self.noun_slots(phrase)
+            sources, targets = self.noun_slots(phrase, code)
             self.emit(tok, code, sources, targets, f"nouns.csv:{lemma}",
                       # "staged a protest", "began a hunger strike": the noun is the sentence's act
                       nominal=not (governed and phrase.head.lemma_.lower() in _LIGHT),
