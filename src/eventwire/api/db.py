@@ -19,16 +19,14 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import threading
-import time
 from collections.abc import Iterator
 
 import duckdb
 
 from ..errors import StoreError
-from ..store import Store, is_url
+from ..store import Store, StoreLocked, is_url
+from ..store.handoff import StoreBusy, is_busy, leave_turn, open_for_writing, wait_as_reader
 from ..store.postgres import redact
-from ..store.handoff import (ReaderWaiting, StoreBusy, backoff, is_busy, leave_turn, open_for_writing,
-                             reader_may_pass)
 
 __all__ = ["Database", "StoreBusy", "WAIT"]
 
@@ -115,28 +113,17 @@ class Database:
     def _connect_read(self) -> duckdb.DuckDBPyConnection:
         if self.url:
             return Store(self.path, read_only=True, wait=self.wait).con
-        deadline = time.monotonic() + self.wait
-        delays = backoff(first=0.002, cap=0.02)
-        waiting: ReaderWaiting | None = None  # tells a writer that we wait, once we do
-        try:
-            while True:
-                if not pathlib.Path(self.path).exists():
-                    raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
-                if reader_may_pass(self.path):
-                    try:
-                        return duckdb.connect(self.path, read_only=True)
-                    except duckdb.Error as exc:
-                        if not is_busy(exc):
-                            raise StoreError(f"cannot open the database {self.display}: {exc}") from None
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(f"the database {self.display} has been held by another process for over "
-                                    f"{self.wait:g} s (an ingest in progress?); try again in a moment")
-                if waiting is None:
-                    waiting = ReaderWaiting(self.path)
-                time.sleep(next(delays))
-        finally:
-            if waiting is not None:
-                waiting.close()
+        def connect() -> duckdb.DuckDBPyConnection:
+            if not pathlib.Path(self.path).exists():
+                raise StoreError(f"the database {self.display} does not exist; code some articles into it first")
+            try:
+                return duckdb.connect(self.path, read_only=True)
+            except duckdb.Error as exc:
+                if is_busy(exc):
+                    raise StoreLocked(str(exc)) from None
+                raise StoreError(f"cannot open the database {self.display}: {exc}") from None
+
+        return wait_as_reader(self.path, self.wait, connect, self.display)
 
     def close_read(self, con: duckdb.DuckDBPyConnection) -> None:
         try:

@@ -40,7 +40,7 @@ from ..errors import StoreError
 from ..records import Document
 from . import Store, StoreLocked, is_url
 
-__all__ = ["HandoffStore", "writer_store", "reader_store", "READER_WAIT", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
+__all__ = ["HandoffStore", "writer_store", "reader_store", "wait_as_reader", "READER_WAIT", "DatabasePathError", "StoreBusy", "check_path", "is_busy", "turnstile_path",
            "writer_turn", "leave_turn", "reader_may_pass", "ReaderWaiting", "readers_waiting", "backoff"]
 
 
@@ -161,32 +161,39 @@ def reader_may_pass(path: str | pathlib.Path) -> bool:
 READER_WAIT = 15.0
 
 
-def reader_store(path: str | pathlib.Path, wait: float = READER_WAIT) -> Store:
-    """A read-only store for the commands that only read (``events``, ``quotes``, ``stats``, ``export``):
-    while a writer holds the DuckDB file they wait their turn, as the server's requests do (through the
-    turnstile, saying that they wait), for up to ``wait`` seconds, and then fail with ``StoreBusy``."""
-    path = str(path)
-    if is_url(path) or path == ":memory:":
-        return Store(path, read_only=True, wait=wait)
+def wait_as_reader(path: str, wait: float, open_, display: str | None = None):
+    """``open_()`` (a read-only opening of the DuckDB file at ``path``, raising ``StoreLocked`` while another
+    process holds it) as soon as the turnstile lets readers pass; meanwhile say that a reader waits and retry
+    with backoff, for up to ``wait`` seconds, then fail with ``StoreBusy``. The server's requests and the
+    commands that only read both wait this way."""
     deadline = time.monotonic() + wait
-    delays = backoff(first=0.002, cap=0.05)
-    waiting: ReaderWaiting | None = None
+    delays = backoff(first=0.002, cap=0.02)
+    waiting: ReaderWaiting | None = None  # tells a writer that we wait, once we do
     try:
         while True:
             if reader_may_pass(path):
                 try:
-                    return Store(path, read_only=True)
+                    return open_()
                 except StoreLocked:
                     pass
             if time.monotonic() >= deadline:
-                raise StoreBusy(f"the database {path} has been held by another process for over {wait:g} s "
-                                "(an ingest in progress?); try again in a moment")
+                raise StoreBusy(f"the database {display or path} has been held by another process for over "
+                                f"{wait:g} s (an ingest in progress?); try again in a moment")
             if waiting is None:
                 waiting = ReaderWaiting(path)
             time.sleep(next(delays))
     finally:
         if waiting is not None:
             waiting.close()
+
+
+def reader_store(path: str | pathlib.Path, wait: float = READER_WAIT) -> Store:
+    """A read-only store for the commands that only read (``events``, ``quotes``, ``stats``, ``export``):
+    while a writer holds the DuckDB file they wait their turn, as the server's requests do."""
+    path = str(path)
+    if is_url(path) or path == ":memory:":
+        return Store(path, read_only=True, wait=wait)
+    return wait_as_reader(path, wait, lambda: Store(path, read_only=True))
 
 
 def waiting_path(path: str | pathlib.Path) -> str:
